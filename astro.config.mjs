@@ -1,0 +1,14 @@
+// @ts-check
+import { defineConfig } from 'astro/config';
+import mdx from '@astrojs/mdx';
+
+// Static output: the runner (src/runner) serves dist/ and the API from one process, so the site
+// itself needs no server adapter. `npm run dev` mounts the same API into Astro's dev server.
+export default defineConfig({
+  output: 'static',
+  // Tests that build deliberately broken labs use their own cache so they never pollute the real one.
+  ...(process.env.DOJO_ASTRO_CACHE_DIR ? { cacheDir: process.env.DOJO_ASTRO_CACHE_DIR } : {}),
+  integrations: [mdx()],
+  server: { host: '127.0.0.1', port: 4321 },
+  devToolbar: { enabled: false },
+});

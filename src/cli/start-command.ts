@@ -1,0 +1,77 @@
+/**
+ * `dojo start`: build the site if it is missing or stale, then serve it and the API from one
+ * process on loopback, print the launch URL (with its one-time token) and open the browser.
+ */
+import open from 'open';
+import { buildSite, siteIsStale } from '../runner/site-build.ts';
+import { startRunner } from '../runner/runner-server.ts';
+import { coreRoutes } from '../runner/api-routes.ts';
+import { isLoopbackHost } from '../runner/security.ts';
+import { distDir, labsDir } from '../shared/paths.ts';
+import { parseOptions } from './parse-options.ts';
+import { UsageError } from './usage-error.ts';
+
+const HELP = `Usage: dojo start [--port N] [--host H] [--allow-remote] [--no-open] [--no-build]
+
+Serves GitOps Dojo on http://127.0.0.1:4321 and prints the URL with its launch token.
+
+  --port N         Port to listen on (default 4321; 0 picks a free one)
+  --host H         Address to bind (default 127.0.0.1). A non-loopback address needs --allow-remote.
+  --allow-remote   Allow binding a non-loopback address. Anyone who can reach it and has the token
+                   gets a shell on this machine: use only on a network you trust.
+  --no-open        Do not open the browser
+  --no-build       Serve dist/ as it is, even if it is older than the sources
+
+Environment: DOJO_TOKEN fixes the token (scripts, tests); DOJO_HOME sets the data folder.`;
+
+export async function startCommand(args: string[]): Promise<number> {
+  const { values } = parseOptions(args, {
+    port: { type: 'string' },
+    host: { type: 'string' },
+    'allow-remote': { type: 'boolean' },
+    'no-open': { type: 'boolean' },
+    'no-build': { type: 'boolean' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) {
+    console.log(HELP);
+    return 0;
+  }
+  const port = values.port === undefined ? 4321 : Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`expected --port to be a whole number from 0 to 65535, found "${values.port}"`);
+  }
+  const host = values.host ?? '127.0.0.1';
+  if (!isLoopbackHost(host)) {
+    if (!values['allow-remote']) {
+      throw new UsageError(
+        `refusing to bind ${host}: it is not a loopback address and this server can open a shell on your machine. Add --allow-remote if you really mean it.`,
+      );
+    }
+    console.warn(
+      `WARNING: binding ${host}. Anyone who can reach this address and has the token gets a shell on this machine.`,
+    );
+  }
+  const token = process.env['DOJO_TOKEN'] || undefined;
+
+  if (!values['no-build'] && (await siteIsStale(distDir))) {
+    await buildSite((line) => console.log(line));
+  }
+
+  const runner = await startRunner({ host, port, distDir, routes: coreRoutes(labsDir), ...(token ? { token } : {}) });
+  console.log(`\nGitOps Dojo is running. Open:\n\n  ${runner.launchUrl}\n\nPress Ctrl-C to stop.`);
+  if (!values['no-open'] && !process.env['CI']) {
+    open(runner.launchUrl).catch(() => console.log('(could not open a browser; copy the URL above)'));
+  }
+
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      console.log(`\n${signal}: shutting down…`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await runner.close();
+  return 0;
+}

@@ -1,0 +1,24 @@
+import { defineCollection } from 'astro:content';
+import { glob } from 'astro/loaders';
+import { labManifestSchema } from './shared/lab-manifest.ts';
+import { interviewEntrySchema } from './shared/interview-entry.ts';
+
+// Labs live at the top level (labs/<id>/index.mdx) so an instructor adds one folder. The entry id
+// is the folder name, which is also the id the runner and CLI use. DOJO_LABS_DIR points the build
+// at another folder (the tests build deliberately broken labs this way).
+const labsBase = process.env['DOJO_LABS_DIR'] ?? './labs';
+const labs = defineCollection({
+  loader: glob({
+    pattern: '*/index.mdx',
+    base: labsBase,
+    generateId: ({ entry }) => entry.split('/')[0] ?? entry,
+  }),
+  schema: labManifestSchema,
+});
+
+const interview = defineCollection({
+  loader: glob({ pattern: '*.yaml', base: './interview' }),
+  schema: interviewEntrySchema,
+});
+
+export const collections = { labs, interview };

@@ -1,0 +1,109 @@
+/**
+ * The runner's front door. This process can open a shell on the user's machine, so every request
+ * is hostile until proven otherwise (Jupyter's token + origin model):
+ *
+ * - Host must be the bound host:port or a loopback alias of it: defeats DNS rebinding, where a
+ *   hostile page makes its own domain resolve to 127.0.0.1.
+ * - /api/* needs the launch token: an HttpOnly SameSite=Strict cookie set on the first visit with
+ *   `?token=`, or `Authorization: Bearer`. Compared in constant time.
+ * - State-changing methods and WebSocket upgrades need an Origin equal to the served origin: a
+ *   cross-site page can send requests with the cookie attached only where SameSite fails, and can
+ *   always open WebSockets, which carry no SameSite protection.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+
+export const TOKEN_COOKIE = 'dojo_token';
+
+export interface SecurityPolicy {
+  token: string;
+  /** host:port values a request may name in its Host header. */
+  allowedHosts: Set<string>;
+  /** Origins (scheme://host:port) allowed on upgrades and state-changing requests. */
+  allowedOrigins: Set<string>;
+}
+
+const LOOPBACK_NAMES = ['127.0.0.1', 'localhost', '[::1]'];
+
+export function isLoopbackHost(host: string): boolean {
+  return (
+    host === '127.0.0.1' ||
+    host === 'localhost' ||
+    host === '::1' ||
+    host === '[::1]' ||
+    /^127\.\d+\.\d+\.\d+$/.test(host)
+  );
+}
+
+export function createPolicy(token: string, host: string, port: number): SecurityPolicy {
+  const names = new Set([host.includes(':') && !host.startsWith('[') ? `[${host}]` : host]);
+  if (isLoopbackHost(host)) for (const n of LOOPBACK_NAMES) names.add(n);
+  const allowedHosts = new Set([...names].map((n) => `${n}:${port}`));
+  const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
+  return { token, allowedHosts, allowedOrigins };
+}
+
+export function tokensEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+export function parseCookies(header: string | undefined): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const name = part.slice(0, eq).trim();
+    const raw = part.slice(eq + 1).trim();
+    try {
+      out.set(name, decodeURIComponent(raw));
+    } catch {
+      out.set(name, raw);
+    }
+  }
+  return out;
+}
+
+export function hostAllowed(policy: SecurityPolicy, headers: IncomingHttpHeaders): boolean {
+  const host = headers.host;
+  return typeof host === 'string' && policy.allowedHosts.has(host.toLowerCase());
+}
+
+export function originAllowed(policy: SecurityPolicy, headers: IncomingHttpHeaders): boolean {
+  const origin = headers.origin;
+  return typeof origin === 'string' && policy.allowedOrigins.has(origin.toLowerCase());
+}
+
+/** The token presented by a request (bearer header first, then cookie), or null. */
+export function presentedToken(headers: IncomingHttpHeaders): string | null {
+  const auth = headers.authorization;
+  if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
+  return parseCookies(headers.cookie).get(TOKEN_COOKIE) ?? null;
+}
+
+export function authenticated(policy: SecurityPolicy, headers: IncomingHttpHeaders): boolean {
+  const token = presentedToken(headers);
+  return token !== null && tokensEqual(token, policy.token);
+}
+
+export function tokenCookie(token: string): string {
+  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+}
+
+/** Content-Security-Policy for the site: same-origin everything, WebSocket back to this server only. */
+export function contentSecurityPolicy(host: string): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    "font-src 'self'",
+    `connect-src 'self' ws://${host}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'self'",
+  ].join('; ');
+}

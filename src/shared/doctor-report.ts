@@ -1,0 +1,45 @@
+/** The shape of `dojo doctor --json`, shared by the CLI, the runner API and the lab page. */
+import { z } from 'zod';
+
+export const toolNames = [
+  'node',
+  'git',
+  'docker',
+  'terraform',
+  'tofu',
+  'kind',
+  'kubectl',
+  'moto_server',
+  'conftest',
+  'kubeconform',
+  'chromium',
+] as const;
+export type ToolName = (typeof toolNames)[number];
+
+export const installGuideSchema = z.strictObject({ macos: z.string(), linux: z.string(), windows: z.string() });
+
+export const toolReportSchema = z.strictObject({
+  name: z.enum(toolNames),
+  found: z.boolean(),
+  version: z.string().nullable(),
+  path: z.string().nullable(),
+  /** Why the tool counts as missing when a binary exists (e.g. Docker CLI without an engine). */
+  problem: z.string().optional(),
+  install: installGuideSchema,
+});
+
+export const labReadinessSchema = z.strictObject({
+  id: z.string(),
+  runnable: z.boolean(),
+  /** One plain sentence per missing requirement. */
+  missing: z.array(z.string()),
+});
+
+export const doctorReportSchema = z.strictObject({
+  tools: z.array(toolReportSchema),
+  labs: z.array(labReadinessSchema),
+});
+
+export type ToolReport = z.infer<typeof toolReportSchema>;
+export type LabReadiness = z.infer<typeof labReadinessSchema>;
+export type DoctorReport = z.infer<typeof doctorReportSchema>;

@@ -1,0 +1,83 @@
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { labManifestSchema } from '../../src/shared/lab-manifest.ts';
+import { describeIssues, ValidationError } from '../../src/shared/friendly-error.ts';
+import { loadLab, loadLabs, splitFrontmatter } from '../../src/shared/load-labs.ts';
+import { labsDir, repoRoot } from '../../src/shared/paths.ts';
+
+const broken = path.join(repoRoot, 'test', 'fixtures', 'labs-broken');
+
+const valid = {
+  title: 'A lab',
+  summary: 'A summary long enough.',
+  level: 'beginner',
+  minutes: 10,
+  sandbox: 'aws-emulator',
+  steps: [{ id: 'one', title: 'Step one', outcome: 'Something is true afterwards.' }],
+};
+
+describe('lab manifest schema', () => {
+  it('accepts a minimal lab and fills defaults', () => {
+    const lab = labManifestSchema.parse(valid);
+    expect(lab.tags).toEqual([]);
+    expect(lab.requires).toEqual([]);
+    expect(lab.steps[0]?.checks).toEqual([]);
+  });
+
+  it('names the field, what was expected and what was found', () => {
+    const r = labManifestSchema.safeParse({ ...valid, level: 'expert', minutes: 'forty' });
+    expect(r.success).toBe(false);
+    const lines = describeIssues(r.error!);
+    expect(lines).toContain('level: expected "level" to be one of beginner, intermediate, advanced, found "expert"');
+    expect(
+      lines.some((l) => l.startsWith('minutes: expected "minutes" to be a number') && l.includes('found "forty"')),
+    ).toBe(true);
+  });
+
+  it('rejects duplicate step ids at the second occurrence', () => {
+    const step = valid.steps[0]!;
+    const r = labManifestSchema.safeParse({ ...valid, steps: [step, { ...step, title: 'Again' }] });
+    expect(r.success).toBe(false);
+    expect(describeIssues(r.error!)).toEqual([
+      'steps[1].id: duplicate step id "one": every step id must be unique within the lab; rename one of them',
+    ]);
+  });
+
+  it('rejects unknown keys instead of ignoring them', () => {
+    const r = labManifestSchema.safeParse({ ...valid, titel: 'typo' });
+    expect(r.success).toBe(false);
+    expect(describeIssues(r.error!).join('\n')).toMatch(/titel/);
+  });
+
+  it('rejects a lab without steps and a step id that is not kebab-case', () => {
+    expect(describeIssues(labManifestSchema.safeParse({ ...valid, steps: [] }).error!)).toEqual([
+      'steps: a lab needs at least one step under "steps"',
+    ]);
+    const r = labManifestSchema.safeParse({ ...valid, steps: [{ ...valid.steps[0], id: 'Step One' }] });
+    expect(describeIssues(r.error!)[0]).toMatch(/^steps\[0\]\.id: expected a kebab-case id .* found "Step One"$/);
+  });
+});
+
+describe('loading labs from disk', () => {
+  it('loads the real labs folder', async () => {
+    const { labs, errors } = await loadLabs(labsDir);
+    expect(errors).toEqual([]);
+    expect(labs.map((l) => l.id)).toContain('terraform-state');
+  });
+
+  it('reports each broken lab with its file and keeps going', async () => {
+    const { labs, errors } = await loadLabs(broken);
+    expect(labs).toEqual([]);
+    expect(errors.map((e) => path.basename(path.dirname(e.file)))).toEqual(['bad-fields', 'dup-steps']);
+    expect(errors[0]?.message).toMatch(/bad-fields\/index\.mdx is not valid/);
+  });
+
+  it('explains a missing frontmatter block and bad YAML', () => {
+    expect(() => splitFrontmatter('# no frontmatter', 'x.mdx')).toThrow(ValidationError);
+    expect(() => splitFrontmatter('---\ntitle: [unclosed\n---\n', 'x.mdx')).toThrow(/the YAML does not parse/);
+  });
+
+  it('says how to find labs when asked for one that does not exist', async () => {
+    await expect(loadLab(labsDir, 'no-such-lab')).rejects.toThrow(/dojo lab list/);
+  });
+});
