@@ -5,9 +5,10 @@
 import open from 'open';
 import { buildSite, siteIsStale } from '../runner/site-build.ts';
 import { startRunner } from '../runner/runner-server.ts';
-import { coreRoutes } from '../runner/api-routes.ts';
+import { allRoutes } from '../runner/all-routes.ts';
+import { createRunnerContext } from '../runner/runner-context.ts';
 import { isLoopbackHost } from '../runner/security.ts';
-import { distDir, labsDir } from '../shared/paths.ts';
+import { distDir, dojoHome, labsDir } from '../shared/paths.ts';
 import { parseOptions } from './parse-options.ts';
 import { UsageError } from './usage-error.ts';
 
@@ -58,7 +59,8 @@ export async function startCommand(args: string[]): Promise<number> {
     await buildSite((line) => console.log(line));
   }
 
-  const runner = await startRunner({ host, port, distDir, routes: coreRoutes(labsDir), ...(token ? { token } : {}) });
+  const ctx = createRunnerContext(dojoHome(), labsDir);
+  const runner = await startRunner({ host, port, distDir, ...allRoutes(ctx), ...(token ? { token } : {}) });
   console.log(`\nGitOps Dojo is running. Open:\n\n  ${runner.launchUrl}\n\nPress Ctrl-C to stop.`);
   if (!values['no-open'] && !process.env['CI']) {
     open(runner.launchUrl).catch(() => console.log('(could not open a browser; copy the URL above)'));
@@ -73,5 +75,6 @@ export async function startCommand(args: string[]): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
   });
   await runner.close();
+  ctx.db.close();
   return 0;
 }

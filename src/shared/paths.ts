@@ -24,3 +24,8 @@ export function dojoHome(env: NodeJS.ProcessEnv = process.env): string {
   if (process.platform === 'darwin') return path.join(os.homedir(), 'Library', 'Application Support', 'gitops-dojo');
   return path.join(env['XDG_DATA_HOME'] ?? path.join(os.homedir(), '.local', 'share'), 'gitops-dojo');
 }
+
+/** The learner's working folder for a lab: the terminal's cwd, seeded from the lab's starter/. */
+export function workspaceDir(home: string, labId: string): string {
+  return path.join(home, 'workspaces', labId);
+}
