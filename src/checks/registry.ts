@@ -5,22 +5,52 @@
  */
 import { z } from 'zod';
 import type { CheckKind } from './check-kind.ts';
+import { terraformResource } from './terraform-resource.ts';
+import { terraformOutput } from './terraform-output.ts';
+import { terraformBackend } from './terraform-backend.ts';
+import { terraformNoDrift } from './terraform-no-drift.ts';
+import { terraformStateMeta } from './terraform-state-meta.ts';
+import { terraformLock } from './terraform-lock.ts';
+import { s3Bucket } from './s3-bucket.ts';
+import { s3Object } from './s3-object.ts';
+import { dynamodbItem } from './dynamodb-item.ts';
+import { gitCommit } from './git-commit.ts';
+import { httpGet } from './http-get.ts';
+import { command } from './command.ts';
 
-export const checkKinds: CheckKind[] = [];
+// Each kind is typed by its own schema; the table erases that to the common interface.
+export const checkKinds: CheckKind[] = [
+  terraformResource,
+  terraformOutput,
+  terraformBackend,
+  terraformNoDrift,
+  terraformStateMeta,
+  terraformLock,
+  s3Bucket,
+  s3Object,
+  dynamodbItem,
+  gitCommit,
+  httpGet,
+  command,
+] as CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {
   return checkKinds.find((c) => c.kind === kind);
 }
 
+/** Edit distance, two rows at a time (typed arrays: no undefined holes). */
 function distance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => [i, ...Array<number>(b.length).fill(0)]);
-  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  let prev = Uint16Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
+    const cur = new Uint16Array(b.length + 1);
+    cur[0] = i;
     for (let j = 1; j <= b.length; j++) {
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub);
     }
+    prev = cur;
   }
-  return d[a.length]![b.length]!;
+  return prev[b.length] ?? 0;
 }
 
 export function closestKind(kind: string): string | undefined {
@@ -35,7 +65,11 @@ export function closestKind(kind: string): string | undefined {
 /** Validates one `checks:` entry against the schema of its kind, with errors that name the fix. */
 export const checkSchema = z.unknown().superRefine((value, ctx) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    ctx.addIssue({ code: 'custom', message: 'expected a check object such as { kind: terraform.backend, type: s3 }', input: value });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'expected a check object such as { kind: terraform.backend, type: s3 }',
+      input: value,
+    });
     return;
   }
   const kind = (value as { kind?: unknown }).kind;

@@ -4,6 +4,7 @@
  */
 import { doctorCommand } from './doctor-command.ts';
 import { startCommand } from './start-command.ts';
+import { labCommand } from './lab-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: dojo <command> [options]
@@ -11,6 +12,7 @@ const USAGE = `Usage: dojo <command> [options]
 Commands:
   start [--no-open]      Serve the site, API and terminals on http://127.0.0.1:4321
   doctor [--json]        Which tools this machine has and which labs can run here
+  lab <command>          list, check, setup, solve, test (self-test) and new (scaffold) labs
   help                   Show this help
 
 Run "dojo <command> --help" for a command's options.`;
@@ -20,6 +22,7 @@ type Command = (args: string[]) => Promise<number>;
 const commands: Record<string, Command> = {
   doctor: doctorCommand,
   start: startCommand,
+  lab: labCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

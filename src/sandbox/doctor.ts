@@ -124,6 +124,17 @@ const probes: Probe[] = [
     },
   },
   {
+    name: 'aws',
+    binaries: ['aws'],
+    versionArgs: ['--version'],
+    parse: firstMatch(/aws-cli\/(\S+)/),
+    install: {
+      macos: 'brew install awscli',
+      linux: 'pip install awscli (into a venv), or the AWS CLI v2 installer from aws.amazon.com/cli',
+      windows: 'winget install Amazon.AWSCLI',
+    },
+  },
+  {
     name: 'conftest',
     binaries: ['conftest'],
     versionArgs: ['--version'],
@@ -239,6 +250,10 @@ export function checkRequirement(req: Requirement, tools: Map<ToolName, ToolRepo
       return has('docker') || has('moto_server')
         ? null
         : 'no AWS emulator: start a Docker or Podman engine (for LocalStack) or install moto_server (pip install "moto[server]").';
+    case 'aws-cli':
+      return has('aws')
+        ? null
+        : 'the AWS CLI (aws) is not installed; the lab uses it to create and inspect the state bucket and lock table.';
     case 'docker':
       return has('docker')
         ? null

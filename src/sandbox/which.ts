@@ -2,7 +2,7 @@
  * Finds an executable on PATH, then in the repository's `.toolchain/` (what scripts/toolchain.sh
  * installs), so a developer checkout and CI find the same tools without editing PATH.
  */
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { toolchainBinDirs } from '../shared/paths.ts';
 
@@ -28,7 +28,14 @@ export function which(name: string, env: NodeJS.ProcessEnv = process.env): strin
   return null;
 }
 
-/** The environment for child processes: PATH extended with the toolchain folders. */
+/**
+ * The environment for child processes: PATH extended with the toolchain folders. A
+ * TF_CLI_CONFIG_FILE naming a file that does not exist is dropped: terraform and tofu would print
+ * a warning on every command (seen on CI images), which learners and parsers then trip over.
+ */
 export function toolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  return { ...env, PATH: searchPath(env).join(path.delimiter) };
+  const out: NodeJS.ProcessEnv = { ...env, PATH: searchPath(env).join(path.delimiter) };
+  const cfg = out['TF_CLI_CONFIG_FILE'];
+  if (cfg && !existsSync(cfg)) delete out['TF_CLI_CONFIG_FILE'];
+  return out;
 }

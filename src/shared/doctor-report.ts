@@ -10,6 +10,7 @@ export const toolNames = [
   'kind',
   'kubectl',
   'moto_server',
+  'aws',
   'conftest',
   'kubeconform',
   'chromium',

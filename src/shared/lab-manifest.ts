@@ -7,6 +7,7 @@
  * the file, zod adds the field path.
  */
 import { z } from 'zod';
+import { checkSchema } from '../checks/registry.ts';
 
 const kebab = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -23,12 +24,21 @@ export const idSchema = z
     error: expected('expected a kebab-case id (lower-case letters, digits and dashes), e.g. "remote-backend"'),
   });
 
-/** One check of a step: `kind` picks the check from the registry in src/checks; the rest are its options. */
-export const checkRefSchema = z
-  .object({
-    kind: z.string({ error: 'every check needs a "kind", e.g. kind: terraform.backend' }),
-  })
-  .loose();
+/**
+ * One check of a step: `kind` picks the check from the registry in src/checks; the rest are its
+ * options, validated by that kind's own schema (unknown kinds get a "did you mean" suggestion).
+ */
+export const checkRefSchema = checkSchema as z.ZodType<{ kind: string; [option: string]: unknown }>;
+
+/** A "break-it" moment the runner stages before the learner works on the step. */
+export const stepSetupSchema = z.strictObject({
+  /** Script in the lab folder, run with bash in the workspace with the sandbox environment. */
+  script: z
+    .string()
+    .regex(/^setup\/[\w.-]+\.sh$/, { error: expected('expected "setup.script" like "setup/held-lock.sh"') }),
+  /** Button text, e.g. "Simulate the interrupted CI apply". */
+  label: z.string().min(3),
+});
 
 /** One step of a lab: one outcome, graded by its checks. */
 export const stepSchema = z.strictObject({
@@ -41,19 +51,32 @@ export const stepSchema = z.strictObject({
   /** The outcome in one sentence: "By the end of this step ...". */
   outcome: z.string({ error: 'expected "outcome": one sentence saying what is true at the end of the step' }).min(10),
   /** Declarative checks; a step passes when all of them pass. */
-  checks: z.array(checkRefSchema).default([]),
+  checks: z
+    .array(checkRefSchema, { error: 'expected "checks" to be a list of checks' })
+    .min(1, { error: 'every step needs at least one check under "checks" (what proves the outcome?)' }),
+  /** The hint ladder: a nudge (which concept), then the tool, then the shape of the answer. */
+  hints: z.array(z.string().min(3)).default([]),
+  setup: stepSetupSchema.optional(),
 });
 
 export const levels = ['beginner', 'intermediate', 'advanced'] as const;
 
 /** What a lab needs from the machine, used by `dojo doctor` to say whether it can run here. */
-export const requirementSchema = z.enum(
-  ['git', 'terraform-or-tofu', 'aws-emulator', 'docker', 'kind', 'kubectl', 'conftest', 'kubeconform', 'aws-provider'],
-  {
-    error:
-      'expected one of git, terraform-or-tofu, aws-emulator, docker, kind, kubectl, conftest, kubeconform, aws-provider',
-  },
-);
+export const requirements = [
+  'git',
+  'terraform-or-tofu',
+  'aws-emulator',
+  'aws-cli',
+  'docker',
+  'kind',
+  'kubectl',
+  'conftest',
+  'kubeconform',
+  'aws-provider',
+] as const;
+export const requirementSchema = z.enum(requirements, {
+  error: expected(`expected one of ${requirements.join(', ')}`),
+});
 
 export const labManifestSchema = z
   .strictObject({

@@ -19,6 +19,7 @@ describe('npx dojo doctor', () => {
       'kind',
       'kubectl',
       'moto_server',
+      'aws',
       'conftest',
       'kubeconform',
       'chromium',

@@ -1,0 +1,103 @@
+/**
+ * Runs a lab's step scripts in the workspace with the sandbox environment:
+ * - setup/<x>.sh stages a step's "break-it" moment; the state just before and just after is
+ *   recorded as the step's baseline (see src/checks/evidence/baseline.ts);
+ * - solution/<step>.sh applies the reference answer (the "apply solution" button and self-test).
+ * Output is captured whole: it is what a learner or author needs when a script fails.
+ */
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { execa } from 'execa';
+import type { LoadedLab } from '../shared/load-labs.ts';
+import { Observations } from '../checks/observations.ts';
+import { rawStateOf } from '../checks/evidence/terraform-evidence.ts';
+import { snapshot, writeBaseline } from '../checks/evidence/baseline.ts';
+
+export interface ScriptResult {
+  ok: boolean;
+  exitCode: number;
+  output: string;
+  durationMs: number;
+}
+
+export class StepScriptError extends Error {
+  readonly output: string;
+  constructor(message: string, output: string) {
+    super(message);
+    this.name = 'StepScriptError';
+    this.output = output;
+  }
+}
+
+async function runScript(
+  file: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<ScriptResult> {
+  const started = performance.now();
+  const r = await execa('bash', [file], {
+    cwd: workspace,
+    env: { ...env, DOJO_WORKSPACE: workspace },
+    extendEnv: false,
+    reject: false,
+    all: true,
+    stdin: 'ignore',
+    timeout: 300_000,
+    ...(signal ? { cancelSignal: signal } : {}),
+  });
+  return {
+    ok: r.exitCode === 0,
+    exitCode: r.exitCode ?? -1,
+    output: String(r.all ?? ''),
+    durationMs: Math.round(performance.now() - started),
+  };
+}
+
+export function solutionFile(lab: LoadedLab, stepId: string): string {
+  return path.join(lab.dir, 'solution', `${stepId}.sh`);
+}
+
+export async function readSolution(lab: LoadedLab, stepId: string): Promise<string | null> {
+  return readFile(solutionFile(lab, stepId), 'utf8').catch(() => null);
+}
+
+export async function applySolution(
+  lab: LoadedLab,
+  stepId: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<ScriptResult> {
+  const file = solutionFile(lab, stepId);
+  if (!existsSync(file))
+    throw new StepScriptError(`expected a solution script at ${path.relative(process.cwd(), file)}; found none`, '');
+  return runScript(file, workspace, env, signal);
+}
+
+/** Runs the step's setup and records the baseline around it; a step without setup is a no-op. */
+export async function runSetup(
+  lab: LoadedLab,
+  stepId: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<ScriptResult | null> {
+  const step = lab.manifest.steps.find((s) => s.id === stepId);
+  if (!step?.setup) return null;
+  const file = path.join(lab.dir, step.setup.script);
+  if (!existsSync(file))
+    throw new StepScriptError(`expected the setup script ${step.setup.script} in lab ${lab.id}; found none`, '');
+  const ctx = (o: Observations) => ({
+    workspace,
+    env,
+    observations: o,
+    signal: signal ?? new AbortController().signal,
+  });
+  const before = snapshot(await rawStateOf(ctx(new Observations())).catch(() => null));
+  const result = await runScript(file, workspace, env, signal);
+  const after = snapshot(await rawStateOf(ctx(new Observations())).catch(() => null));
+  if (result.ok) await writeBaseline(workspace, { step: stepId, recordedAt: new Date().toISOString(), before, after });
+  return result;
+}
