@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { idSchema } from '../shared/lab-manifest.ts';
+import { idSchema } from '../shared/ids.ts';
 import { UsageError } from '../cli/usage-error.ts';
 
 export async function scaffoldLab(labsDir: string, id: string): Promise<string> {
@@ -42,7 +42,15 @@ steps:
 ---
 
 Say who the learner is and what problem they solve, then what they will see. Each step in the
-frontmatter has one outcome, checks that prove it from real evidence, and a hint ladder.
+frontmatter has one outcome, checks that prove it from real evidence, and a hint ladder; its
+instructions go in a <Step> section below.
+
+<Step id="first-commit">
+
+The on-call runbook in your workspace exists only on your disk. Put it under version control:
+make the workspace a Git repository and commit \`RUNBOOK.md\` with a message that says what it is.
+
+</Step>
 
 Run \`npx dojo lab test ${id}\` after every change: the checks must fail on the starter and pass
 after each solution in solution/<step>.sh.

@@ -5,7 +5,7 @@
  * feedback code, so the matcher sees exactly the talking points the build accepted.
  */
 import { z } from 'zod';
-import { idSchema } from './lab-manifest.ts';
+import { idSchema } from './ids.ts';
 
 export const interviewTopics = [
   'terraform-state',

@@ -43,7 +43,18 @@ export async function loadLab(labsDir: string, id: string): Promise<LoadedLab> {
     throw new ValidationError(file, [`(file): expected a lab at ${file}; run "npx dojo lab list" to see the labs`]);
   }
   const { data, body } = splitFrontmatter(source, file);
-  const manifest = parseWithFriendlyErrors(labManifestSchema, data, path.relative(process.cwd(), file) || file);
+  const shown = path.relative(process.cwd(), file) || file;
+  const manifest = parseWithFriendlyErrors(labManifestSchema, data, shown);
+  // Every step needs its instructions: a <Step id="..."> section in the MDX body.
+  const missing = manifest.steps.filter((s) => !new RegExp(`<Step\\s+id=["']${s.id}["']`).test(body));
+  if (missing.length) {
+    throw new ValidationError(
+      shown,
+      missing.map(
+        (s) => `body: step "${s.id}" has no <Step id="${s.id}"> section; add one with the step's instructions`,
+      ),
+    );
+  }
   return { id, dir, file, manifest, body };
 }
 

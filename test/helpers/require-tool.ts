@@ -16,6 +16,7 @@ export const installHints: Record<string, string> = {
   conftest: 'run scripts/toolchain.sh or go install github.com/open-policy-agent/conftest@v0.71.1',
   chromium: 'apt-get install chromium (or set CHROMIUM_PATH)',
   git: 'install git',
+  aws: 'run scripts/toolchain.sh (installs awscli into .toolchain/venv) or install the AWS CLI',
   'provider-mirror': 'run scripts/toolchain.sh (builds hashicorp/local into .toolchain/providers)',
 };
 

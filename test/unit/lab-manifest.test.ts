@@ -13,7 +13,14 @@ const valid = {
   level: 'beginner',
   minutes: 10,
   sandbox: 'aws-emulator',
-  steps: [{ id: 'one', title: 'Step one', outcome: 'Something is true afterwards.' }],
+  steps: [
+    {
+      id: 'one',
+      title: 'Step one',
+      outcome: 'Something is true afterwards.',
+      checks: [{ kind: 'command', run: 'true' }],
+    },
+  ],
 };
 
 describe('lab manifest schema', () => {
@@ -21,7 +28,32 @@ describe('lab manifest schema', () => {
     const lab = labManifestSchema.parse(valid);
     expect(lab.tags).toEqual([]);
     expect(lab.requires).toEqual([]);
-    expect(lab.steps[0]?.checks).toEqual([]);
+    expect(lab.steps[0]?.hints).toEqual([]);
+  });
+
+  it('validates each check with the schema of its kind and suggests the closest kind', () => {
+    const step = valid.steps[0]!;
+    const typo = labManifestSchema.safeParse({
+      ...valid,
+      steps: [{ ...step, checks: [{ kind: 'terraform.resouce', address: 'x' }] }],
+    });
+    expect(describeIssues(typo.error!)[0]).toMatch(
+      /^steps\[0\]\.checks\[0\]\.kind: unknown check kind "terraform\.resouce"; did you mean "terraform\.resource"\?/,
+    );
+    const badOption = labManifestSchema.safeParse({
+      ...valid,
+      steps: [{ ...step, checks: [{ kind: 's3.bucket', bucket: 'b', versioning: 'On' }] }],
+    });
+    expect(describeIssues(badOption.error!)[0]).toMatch(/^steps\[0\]\.checks\[0\]\.versioning: s3\.bucket: /);
+    const noChecks = labManifestSchema.safeParse({ ...valid, steps: [{ ...step, checks: [] }] });
+    expect(describeIssues(noChecks.error!)).toEqual([
+      'steps[0].checks: every step needs at least one check under "checks" (what proves the outcome?)',
+    ]);
+    const noTarget = labManifestSchema.safeParse({
+      ...valid,
+      steps: [{ ...step, checks: [{ kind: 'terraform.resource' }] }],
+    });
+    expect(describeIssues(noTarget.error!)[0]).toMatch(/give either "address" or "type"/);
   });
 
   it('names the field, what was expected and what was found', () => {
@@ -68,8 +100,18 @@ describe('loading labs from disk', () => {
   it('reports each broken lab with its file and keeps going', async () => {
     const { labs, errors } = await loadLabs(broken);
     expect(labs).toEqual([]);
-    expect(errors.map((e) => path.basename(path.dirname(e.file)))).toEqual(['bad-fields', 'dup-steps']);
+    expect(errors.map((e) => path.basename(path.dirname(e.file)))).toEqual(['bad-fields', 'dup-steps', 'unknown-kind']);
     expect(errors[0]?.message).toMatch(/bad-fields\/index\.mdx is not valid/);
+  });
+
+  it('requires a <Step> section in the body for every step', async () => {
+    const { errors } = await loadLabs(broken);
+    const dup = errors.find((e) => e.file.includes('dup-steps'));
+    expect(dup?.problems).toEqual([
+      'steps[1].id: duplicate step id "apply": every step id must be unique within the lab; rename one of them',
+    ]);
+    const { labs } = await loadLabs(labsDir);
+    expect(labs.length).toBeGreaterThan(0); // every real lab has its sections (loadLabs would report it)
   });
 
   it('explains a missing frontmatter block and bad YAML', () => {

@@ -1,0 +1,234 @@
+/**
+ * The lab page's behaviour: step badges from saved progress, Check, the hint ladder, solution
+ * reveal/apply, setup and reset. All server data is rendered with textContent (never innerHTML):
+ * check messages quote learner-controlled strings such as resource names.
+ */
+import { stepResultSchema, type StepResult } from '../../shared/check-result.ts';
+import {
+  hintRevealSchema,
+  labApi,
+  labProgressSchema,
+  resetResultSchema,
+  scriptRunSchema,
+  solutionRevealSchema,
+  type StepProgress,
+} from '../../shared/lab-api.ts';
+import type { z } from 'zod';
+
+const root = document.querySelector<HTMLElement>('[data-lab-page]');
+const lab = root?.dataset['lab'] ?? '';
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, cls?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
+  return e;
+}
+
+class ApiError extends Error {}
+
+async function call<S extends z.ZodType>(url: string, schema: S, method = 'GET'): Promise<z.output<S>> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method,
+      headers: method === 'GET' ? {} : { 'Content-Type': 'application/json' },
+      body: method === 'GET' ? null : '{}',
+    });
+  } catch {
+    throw new ApiError('The runner is not answering. Is "npm start" still running?');
+  }
+  const body: unknown = await res.json().catch(() => null);
+  if (!res.ok) {
+    const b = body as { error?: string; hint?: string } | null;
+    if (res.status === 401)
+      throw new ApiError('Not signed in to the runner: open the URL that "npm start" printed (it carries the token).');
+    throw new ApiError(`${b?.error ?? `HTTP ${res.status}`}${b?.hint ? `. ${b.hint}` : ''}`);
+  }
+  const parsed = schema.safeParse(body);
+  if (!parsed.success) throw new ApiError(`Unexpected answer from the runner for ${url}`);
+  return parsed.data;
+}
+
+function setBadge(section: HTMLElement, status: StepProgress['status']): void {
+  const badge = section.querySelector<HTMLElement>('.badge.status');
+  if (!badge) return;
+  badge.dataset['status'] = status;
+  badge.textContent = { 'not-started': 'not started', pass: 'passed', fail: 'not yet', error: 'could not check' }[
+    status
+  ];
+}
+
+/** Reveals the first `revealed` rungs of the ladder (the texts are in the page, hidden). */
+function showHints(section: HTMLElement, revealed: number): void {
+  const list = section.querySelector<HTMLOListElement>('.hints');
+  const items = [...(list?.querySelectorAll('li') ?? [])];
+  items.forEach((li, i) => (li.hidden = i >= revealed));
+  if (list) list.hidden = revealed === 0;
+  const count = section.querySelector('[data-hint-count]');
+  if (count) count.textContent = `${Math.min(revealed, items.length)}/${items.length}`;
+}
+
+function showResult(section: HTMLElement, result: StepResult): void {
+  const box = section.querySelector<HTMLElement>('.result');
+  if (!box) return;
+  const heading = el(
+    'p',
+    result.status === 'pass'
+      ? 'PASS: every check agrees.'
+      : result.status === 'fail'
+        ? 'Not yet:'
+        : 'The check could not run:',
+    `result-${result.status}`,
+  );
+  const items = result.assertions.map((a) => {
+    const li = el('li', undefined, a.ok ? 'ok' : 'failed');
+    li.append(el('span', a.ok ? '✓ ' : '✗ ', 'mark'), el('span', a.message));
+    if (!a.ok) {
+      const dl = el('dl');
+      dl.append(el('dt', 'expected'), el('dd', a.expected), el('dt', 'found'), el('dd', a.found));
+      if (a.hint) dl.append(el('dt', 'how to fix'), el('dd', a.hint));
+      li.append(dl);
+    }
+    return li;
+  });
+  const parts: HTMLElement[] = [heading];
+  if (result.message) parts.push(el('p', result.message, 'error-message'));
+  if (items.length) {
+    const ul = el('ul', undefined, 'assertions');
+    ul.append(...items);
+    parts.push(ul);
+  }
+  parts.push(el('p', `Checked in ${result.durationMs} ms.`, 'muted'));
+  box.replaceChildren(...parts);
+  setBadge(section, result.status);
+}
+
+function showMessage(section: HTMLElement, text: string, cls = 'error-message', output?: string): void {
+  const box = section.querySelector<HTMLElement>('.result');
+  if (!box) return;
+  const parts: HTMLElement[] = [el('p', text, cls)];
+  if (output) {
+    const pre = el('pre');
+    pre.append(el('code', stripAnsi(output).slice(-4000)));
+    parts.push(pre);
+  }
+  box.replaceChildren(...parts);
+}
+
+/** Scripts print coloured CLI output; the page shows plain text. */
+function stripAnsi(text: string): string {
+  const esc = String.fromCharCode(27);
+  return text.split(esc).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*[A-Za-z]/, ''))).join('');
+}
+
+async function busy(button: HTMLButtonElement, label: string, work: () => Promise<void>): Promise<void> {
+  const old = button.textContent;
+  button.disabled = true;
+  button.textContent = label;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+    button.textContent = old;
+  }
+}
+
+async function onAction(section: HTMLElement, button: HTMLButtonElement): Promise<void> {
+  const step = section.dataset['step'] ?? '';
+  const action = button.dataset['action'];
+  try {
+    if (action === 'check') {
+      await busy(button, 'Checking…', async () =>
+        showResult(section, await call(labApi.step(lab, step, 'check'), stepResultSchema, 'POST')),
+      );
+    } else if (action === 'hint') {
+      const r = await call(labApi.step(lab, step, 'hint'), hintRevealSchema, 'POST');
+      showHints(section, r.index);
+    } else if (action === 'solution') {
+      const r = await call(labApi.step(lab, step, 'solution'), solutionRevealSchema);
+      const box = section.querySelector<HTMLElement>('.solution');
+      const code = section.querySelector('[data-solution-script]');
+      const file = section.querySelector('[data-solution-file]');
+      if (box && code && file) {
+        code.textContent = r.script;
+        file.textContent = r.file;
+        box.hidden = false;
+      }
+    } else if (action === 'solve') {
+      if (
+        !window.confirm(
+          'Apply the reference solution to your workspace? Your files for this step are changed by the script.',
+        )
+      )
+        return;
+      await busy(button, 'Applying…', async () => {
+        const r = await call(labApi.step(lab, step, 'solve'), scriptRunSchema, 'POST');
+        if (r.result) showResult(section, r.result);
+        if (!r.ok) showMessage(section, `The solution script failed (exit ${r.exitCode}).`, 'error-message', r.output);
+      });
+    } else if (action === 'setup') {
+      await busy(button, 'Staging…', async () => {
+        const r = await call(labApi.step(lab, step, 'setup'), scriptRunSchema, 'POST');
+        showMessage(
+          section,
+          r.ok ? 'Staged. Now work through the step in the terminal.' : `Setup failed (exit ${r.exitCode}).`,
+          r.ok ? 'ok-message' : 'error-message',
+          r.output,
+        );
+      });
+    } else if (action === 'reset') {
+      if (
+        !window.confirm(
+          'Reset this step? Your workspace is moved to a backup folder, the emulator restarts empty, and the earlier steps are replayed from their solutions.',
+        )
+      )
+        return;
+      await busy(button, 'Resetting…', async () => {
+        const r = await call(labApi.step(lab, step, 'reset'), resetResultSchema, 'POST');
+        showMessage(
+          section,
+          `Reset. ${r.backup ? `Your previous workspace is in ${r.backup}. ` : ''}Replayed: ${r.replayed.join(', ') || 'nothing'}.`,
+          'ok-message',
+        );
+        await loadProgress();
+      });
+    }
+  } catch (err) {
+    showMessage(section, err instanceof Error ? err.message : String(err));
+  }
+}
+
+async function loadProgress(): Promise<void> {
+  const banner = document.querySelector<HTMLElement>('[data-runner-banner]');
+  try {
+    const p = await call(labApi.progress(lab), labProgressSchema);
+    if (banner) banner.hidden = true;
+    const ws = document.querySelector('[data-workspace]');
+    if (ws) ws.textContent = p.workspace;
+    for (const s of p.steps) {
+      const section = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(s.step)}"]`);
+      if (!section) continue;
+      showHints(section, s.hintsRevealed);
+      if (s.lastResult) showResult(section, s.lastResult);
+      // The badge shows the best status ever (a pass stays a pass), not only the last check.
+      setBadge(section, s.status);
+    }
+  } catch (err) {
+    if (banner) {
+      banner.hidden = false;
+      const text = banner.querySelector('[data-runner-reason]');
+      if (text) text.textContent = err instanceof Error ? err.message : String(err);
+    }
+    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-step] button')) b.disabled = true;
+  }
+}
+
+if (root) {
+  root.addEventListener('click', (event) => {
+    const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
+    const section = button?.closest<HTMLElement>('[data-step]');
+    if (button && section) void onAction(section, button);
+  });
+  void loadProgress();
+}

@@ -1,0 +1,237 @@
+/**
+ * The lab API (see src/shared/lab-api.ts for the contract): check a step, the hint ladder, reveal
+ * or apply a solution, stage a step's setup, reset a step. Everything that touches a workspace runs
+ * through a per-lab queue, so a Check never reads a workspace a solution is halfway through writing.
+ */
+import path from 'node:path';
+import type { LoadedLab } from '../../shared/load-labs.ts';
+import { loadLab } from '../../shared/load-labs.ts';
+import { ValidationError } from '../../shared/friendly-error.ts';
+import { runStepChecks } from '../../checks/check-engine.ts';
+import { toolEnv } from '../../sandbox/which.ts';
+import { ensureWorkspace, resetWorkspace } from '../../labs/lab-workspace.ts';
+import { applySolution, readSolution, runSetup, StepScriptError } from '../../labs/step-scripts.ts';
+import type { HintReveal, LabProgress, ResetResult, ScriptRun, SolutionReveal } from '../../shared/lab-api.ts';
+import { HttpError, sendJson } from '../http-helpers.ts';
+import type { Route } from '../runner-server.ts';
+import type { RunnerContext } from '../runner-context.ts';
+import { ProgressStore } from '../progress-store.ts';
+import type { SessionManager } from '../session-manager.ts';
+
+/** What the lab routes need from the session manager. */
+export interface SandboxAccess {
+  environment(lab: string): Record<string, string> | null;
+  start(lab: string): Promise<unknown>;
+  stop(lab: string): Promise<unknown>;
+  /** Resolves when the lab's sandbox is running, rejects when its start failed. */
+  whenRunning(lab: string, timeoutMs: number): Promise<void>;
+}
+
+export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess): Route[] {
+  const store = new ProgressStore(ctx.db);
+  const queues = new Map<string, Promise<unknown>>();
+  const serial = <T>(lab: string, work: () => Promise<T>): Promise<T> => {
+    const prev = queues.get(lab) ?? Promise.resolve();
+    const next = prev.then(work, work);
+    queues.set(
+      lab,
+      next.catch(() => undefined),
+    );
+    return next;
+  };
+
+  const lab = async (id: string | undefined): Promise<LoadedLab> => {
+    if (!id || !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(id))
+      throw new HttpError(400, `expected a lab id, found "${id ?? ''}"`);
+    try {
+      return await loadLab(ctx.labsDir, id);
+    } catch (err) {
+      if (err instanceof ValidationError)
+        throw new HttpError(404, `no lab "${id}"`, 'See the catalog for the labs there are.');
+      throw err;
+    }
+  };
+  const step = (l: LoadedLab, id: string | undefined) => {
+    const s = l.manifest.steps.find((x) => x.id === id);
+    if (!s)
+      throw new HttpError(
+        404,
+        `lab ${l.id} has no step "${id ?? ''}"; its steps are ${l.manifest.steps.map((x) => x.id).join(', ')}`,
+      );
+    return s;
+  };
+  const env = (labId: string) => ({ ...toolEnv(), ...(sandboxes.environment(labId) ?? {}) });
+  const requireSandbox = (labId: string) => {
+    if (!sandboxes.environment(labId)) {
+      throw new HttpError(
+        409,
+        'the lab sandbox is not running',
+        'Press "Start sandbox" first: this needs the emulator and the tools it configures.',
+      );
+    }
+  };
+  const scriptError = (err: unknown): never => {
+    if (err instanceof StepScriptError) throw new HttpError(500, err.message);
+    throw err;
+  };
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/labs/:lab/progress',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const workspace = await ensureWorkspace(l, ctx.dojoHome);
+        const body: LabProgress = {
+          lab: l.id,
+          workspace,
+          steps: store.forLab(
+            l.id,
+            l.manifest.steps.map((s) => s.id),
+          ),
+        };
+        sendJson(res, 200, body);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/labs/:lab/steps/:step/check',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        const result = await serial(l.id, async () => {
+          const workspace = await ensureWorkspace(l, ctx.dojoHome);
+          return runStepChecks(l, s.id, { workspace, env: env(l.id) });
+        });
+        store.recordCheck(result);
+        sendJson(res, 200, result);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/labs/:lab/steps/:step/hint',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        if (s.hints.length === 0) throw new HttpError(404, `step ${s.id} has no hints`);
+        const index = store.revealHint(l.id, s.id, s.hints.length);
+        const body: HintReveal = { step: s.id, index, total: s.hints.length, hints: s.hints.slice(0, index) };
+        sendJson(res, 200, body);
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/labs/:lab/steps/:step/solution',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        const script = await readSolution(l, s.id);
+        if (script === null) throw new HttpError(404, `lab ${l.id} has no solution/${s.id}.sh`);
+        store.mark(l.id, s.id, 'solution_revealed');
+        const body: SolutionReveal = { step: s.id, file: path.posix.join('solution', `${s.id}.sh`), script };
+        sendJson(res, 200, body);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/labs/:lab/steps/:step/solve',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        requireSandbox(l.id);
+        const body = await serial(l.id, async (): Promise<ScriptRun> => {
+          const workspace = await ensureWorkspace(l, ctx.dojoHome);
+          const run = await applySolution(l, s.id, workspace, env(l.id)).catch(scriptError);
+          const result = await runStepChecks(l, s.id, { workspace, env: env(l.id) });
+          return { step: s.id, ...run, result };
+        });
+        store.mark(l.id, s.id, 'solution_applied');
+        if (body.result) store.recordCheck(body.result);
+        sendJson(res, 200, body);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/labs/:lab/steps/:step/setup',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        if (!s.setup) throw new HttpError(404, `step ${s.id} has no setup`);
+        requireSandbox(l.id);
+        const body = await serial(l.id, async (): Promise<ScriptRun> => {
+          const workspace = await ensureWorkspace(l, ctx.dojoHome);
+          const run = await runSetup(l, s.id, workspace, env(l.id)).catch(scriptError);
+          if (!run) throw new HttpError(404, `step ${s.id} has no setup`);
+          return { step: s.id, ...run };
+        });
+        if (body.ok) store.mark(l.id, s.id, 'setup_done');
+        sendJson(res, 200, body);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/api/labs/:lab/steps/:step/reset',
+      handler: async ({ res, params }) => {
+        const l = await lab(params['lab']);
+        const s = step(l, params['step']);
+        const body = await serial(l.id, async (): Promise<ResetResult> => {
+          // A step's starting point is: a fresh starter, a fresh emulator, and every earlier step
+          // replayed from its proven solution. The old workspace is moved aside first, never deleted.
+          const hadSandbox = sandboxes.environment(l.id) !== null;
+          if (hadSandbox) await sandboxes.stop(l.id);
+          const { workspace, backup } = await resetWorkspace(l, ctx.dojoHome);
+          const replayed: string[] = [];
+          const before = l.manifest.steps.slice(
+            0,
+            l.manifest.steps.findIndex((x) => x.id === s.id),
+          );
+          if (hadSandbox || before.length) {
+            await sandboxes.start(l.id);
+            await sandboxes.whenRunning(l.id, 180_000);
+          }
+          for (const prev of before) {
+            if (prev.setup) {
+              const r = await runSetup(l, prev.id, workspace, env(l.id)).catch(scriptError);
+              if (r && !r.ok) throw new HttpError(500, `replaying setup of ${prev.id} failed: ${r.output.slice(-400)}`);
+            }
+            const r = await applySolution(l, prev.id, workspace, env(l.id)).catch(scriptError);
+            if (!r.ok) throw new HttpError(500, `replaying the solution of ${prev.id} failed: ${r.output.slice(-400)}`);
+            replayed.push(prev.id);
+          }
+          for (const later of l.manifest.steps.slice(before.length)) store.clear(l.id, later.id);
+          return { step: s.id, backup, workspace, replayed };
+        });
+        sendJson(res, 200, body);
+      },
+    },
+  ];
+}
+
+/** Adapts the runner's SessionManager to what the lab routes need. */
+export function sandboxAccessFrom(sessions: SessionManager): SandboxAccess {
+  return {
+    environment: (lab) => sessions.environment(lab),
+    start: (lab) => sessions.start(lab),
+    stop: (lab) => sessions.stop(lab),
+    whenRunning: (lab, timeoutMs) =>
+      new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => {
+          off();
+          reject(new HttpError(504, `the sandbox of ${lab} did not start within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+        const settle = (state: string, error?: string) => {
+          if (state === 'running') {
+            clearTimeout(timer);
+            off();
+            resolve();
+          } else if (state === 'failed' || state === 'stopped') {
+            clearTimeout(timer);
+            off();
+            reject(new HttpError(500, `the sandbox of ${lab} did not start: ${error ?? state}`));
+          }
+        };
+        const off = sessions.subscribe(lab, (e) => settle(e.state, e.message));
+        void sessions.status(lab).then((s) => settle(s.state === 'stopped' ? 'starting' : s.state, s.error));
+      }),
+  };
+}
