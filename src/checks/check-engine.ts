@@ -21,6 +21,8 @@ export interface RunStepOptions {
   signal?: AbortSignal;
   /** Overall budget for the step's checks. */
   timeoutMs?: number;
+  /** Receives the run's observations when it ends (benchmarks read their timings). */
+  onObservations?: (observations: Observations) => void;
 }
 
 export async function runStepChecks(lab: LoadedLab, stepId: string, options: RunStepOptions): Promise<StepResult> {
@@ -68,6 +70,7 @@ export async function runStepChecks(lab: LoadedLab, stepId: string, options: Run
     }),
   );
   debug('%s/%s: %d observation(s)', lab.id, stepId, observations.size);
+  options.onObservations?.(observations);
 
   const assertions = results.flatMap((r) => ('assertions' in r ? r.assertions : []));
   const errors = results.filter((r): r is { error: string; hint?: string | undefined } => 'error' in r);

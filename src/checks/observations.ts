@@ -5,11 +5,14 @@
  */
 export class Observations {
   private readonly cache = new Map<string, Promise<unknown>>();
+  /** Milliseconds each observation took to gather (for the benchmark's "what dominates"). */
+  readonly timings = new Map<string, number>();
 
   memo<T>(key: string, load: () => Promise<T>): Promise<T> {
     let hit = this.cache.get(key) as Promise<T> | undefined;
     if (!hit) {
-      hit = load();
+      const started = performance.now();
+      hit = load().finally(() => this.timings.set(key, performance.now() - started));
       this.cache.set(key, hit);
     }
     return hit;

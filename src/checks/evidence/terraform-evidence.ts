@@ -112,18 +112,28 @@ export function allResources(show: ShowJson): StateResource[] {
   return out;
 }
 
+// Finding the CLI runs `version -json` on each candidate (~50 ms); binaries rarely change while the
+// runner is up, so the answer is kept for a minute per PATH and preference.
+const cliCache = new Map<string, { at: number; cli: Promise<TerraformCli> }>();
+const CLI_TTL_MS = 60_000;
+
 export function cliFor(ctx: CheckContext): Promise<TerraformCli> {
   return ctx.observations.memo('terraform.cli', async () => {
+    const wanted =
+      ctx.env['DOJO_TERRAFORM'] === 'terraform'
+        ? 'terraform'
+        : ctx.env['DOJO_TERRAFORM'] === 'tofu'
+          ? 'tofu'
+          : undefined;
+    const key = `${wanted ?? ''}\0${ctx.env['PATH'] ?? ''}`;
+    const hit = cliCache.get(key);
+    if (hit && Date.now() - hit.at < CLI_TTL_MS) return hit.cli;
+    const cli = detectTerraformCli(wanted, ctx.env);
+    cliCache.set(key, { at: Date.now(), cli });
     try {
-      return await detectTerraformCli(
-        ctx.env['DOJO_TERRAFORM'] === 'terraform'
-          ? 'terraform'
-          : ctx.env['DOJO_TERRAFORM'] === 'tofu'
-            ? 'tofu'
-            : undefined,
-        ctx.env,
-      );
+      return await cli;
     } catch (err) {
+      cliCache.delete(key);
       if (err instanceof TerraformNotFoundError) throw new CheckEnvironmentError(err.message);
       throw err;
     }
