@@ -2,6 +2,7 @@
  * The lab API between the lab page and the runner (zod schemas shared by both).
  *
  * GET  /api/labs/:lab/progress               → LabProgress
+ * GET  /api/labs/:lab/watch                  → SSE `check` events (StepResult) after workspace edits
  * POST /api/labs/:lab/steps/:step/check      → StepResult (src/shared/check-result.ts)
  * POST /api/labs/:lab/steps/:step/hint       → HintReveal (the next rung of the ladder)
  * GET  /api/labs/:lab/steps/:step/solution   → SolutionReveal (records that it was revealed)
@@ -62,6 +63,7 @@ export type ResetResult = z.infer<typeof resetResultSchema>;
 
 export const labApi = {
   progress: (lab: string) => `/api/labs/${encodeURIComponent(lab)}/progress`,
+  watch: (lab: string) => `/api/labs/${encodeURIComponent(lab)}/watch`,
   step: (lab: string, step: string, action: 'check' | 'hint' | 'solution' | 'solve' | 'setup' | 'reset') =>
     `/api/labs/${encodeURIComponent(lab)}/steps/${encodeURIComponent(step)}/${action}`,
 };

@@ -2,7 +2,7 @@
  * The lab API on a real runner: a real sandbox session (moto_server), checks, the hint ladder,
  * applying a solution, and progress that survives a runner restart.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
@@ -84,6 +84,26 @@ describe('lab API', () => {
       const solution = (await (await api.get(`${base}/steps/local-state/solution`)).json()) as { script: string };
       expect(solution.script).toContain('apply -auto-approve');
 
+      // Background re-check: saving a file in the workspace re-checks the first step not passed.
+      const controller = new AbortController();
+      const stream = await fetch(`${first.r.origin}${base}/watch`, {
+        headers: { Authorization: 'Bearer lab-api-token' },
+        signal: controller.signal,
+      });
+      expect(stream.headers.get('content-type')).toMatch(/text\/event-stream/);
+      const reader = stream.body!.getReader();
+      const progress = labProgressSchema.parse(await (await api.get(`${base}/progress`)).json());
+      await writeFile(path.join(progress.workspace, 'backend.tf'), '# work in progress\n');
+      let text = '';
+      while (!text.includes('event: check')) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        text += new TextDecoder().decode(value);
+      }
+      controller.abort();
+      const event = stepResultSchema.parse(JSON.parse(/event: check\ndata: (.*)\n/.exec(text)![1]!));
+      expect(event).toMatchObject({ step: 'remote-backend', status: 'fail' });
+
       // A state-changing request from another origin is refused.
       expect((await api.post(`${base}/steps/local-state/check`, { Origin: 'http://evil.example' })).status).toBe(403);
       expect((await api.post(`${base}/steps/no-such-step/check`)).status).toBe(404);
@@ -99,7 +119,9 @@ describe('lab API', () => {
       const step = progress.steps.find((s) => s.step === 'local-state');
       expect(step).toMatchObject({ status: 'pass', hintsRevealed: 1, solutionRevealed: true, solutionApplied: true });
       expect(step?.attempts).toBeGreaterThanOrEqual(2);
-      expect(progress.steps.find((s) => s.step === 'remote-backend')?.status).toBe('not-started');
+      // The background re-check was recorded too.
+      expect(progress.steps.find((s) => s.step === 'remote-backend')?.status).toBe('fail');
+      expect(progress.steps.find((s) => s.step === 'locking')?.status).toBe('not-started');
     } finally {
       await second.close();
       await rm(home, { recursive: true, force: true });

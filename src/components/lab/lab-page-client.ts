@@ -119,7 +119,10 @@ function showMessage(section: HTMLElement, text: string, cls = 'error-message', 
 /** Scripts print coloured CLI output; the page shows plain text. */
 function stripAnsi(text: string): string {
   const esc = String.fromCharCode(27);
-  return text.split(esc).map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*[A-Za-z]/, ''))).join('');
+  return text
+    .split(esc)
+    .map((part, i) => (i === 0 ? part : part.replace(/^\[[0-9;]*[A-Za-z]/, '')))
+    .join('');
 }
 
 async function busy(button: HTMLButtonElement, label: string, work: () => Promise<void>): Promise<void> {
@@ -224,11 +227,24 @@ async function loadProgress(): Promise<void> {
   }
 }
 
+/** Background re-check: results arrive after the learner saves a file in the workspace. */
+function watchWorkspace(): void {
+  const source = new EventSource(labApi.watch(lab));
+  source.addEventListener('check', (event) => {
+    const parsed = stepResultSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
+    if (!parsed.success) return;
+    const section = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(parsed.data.step)}"]`);
+    if (section) showResult(section, parsed.data);
+  });
+}
+
 if (root) {
   root.addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
     const section = button?.closest<HTMLElement>('[data-step]');
     if (button && section) void onAction(section, button);
   });
-  void loadProgress();
+  void loadProgress().then(() => {
+    if (document.querySelector('[data-runner-banner]')?.hasAttribute('hidden')) watchWorkspace();
+  });
 }

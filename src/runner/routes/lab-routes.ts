@@ -16,6 +16,7 @@ import { HttpError, sendJson } from '../http-helpers.ts';
 import type { Route } from '../runner-server.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import { ProgressStore } from '../progress-store.ts';
+import { WorkspaceWatcher } from '../workspace-watcher.ts';
 import type { SessionManager } from '../session-manager.ts';
 
 /** What the lab routes need from the session manager. */
@@ -27,7 +28,7 @@ export interface SandboxAccess {
   whenRunning(lab: string, timeoutMs: number): Promise<void>;
 }
 
-export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess): Route[] {
+export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher = new WorkspaceWatcher()): Route[] {
   const store = new ProgressStore(ctx.db);
   const queues = new Map<string, Promise<unknown>>();
   const serial = <T>(lab: string, work: () => Promise<T>): Promise<T> => {
@@ -76,6 +77,48 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess): Route[]
   };
 
   return [
+    {
+      // Background re-check: an SSE stream of `check` events (StepResult) for the first step not
+      // yet passed, run after files in the workspace change. Only while the sandbox runs.
+      method: 'GET',
+      path: '/api/labs/:lab/watch',
+      handler: async ({ req, res, params }) => {
+        const l = await lab(params['lab']);
+        const workspace = await ensureWorkspace(l, ctx.dojoHome);
+        res.writeHead(200, {
+          'Content-Type': 'text/event-stream; charset=utf-8',
+          'Cache-Control': 'no-store',
+          Connection: 'keep-alive',
+        });
+        res.write('retry: 5000\n\n');
+        let running = false;
+        const recheck = () => {
+          if (running || !sandboxes.environment(l.id)) return;
+          const current = store
+            .forLab(
+              l.id,
+              l.manifest.steps.map((s) => s.id),
+            )
+            .find((s) => s.status !== 'pass');
+          if (!current) return;
+          running = true;
+          void serial(l.id, () => runStepChecks(l, current.step, { workspace, env: env(l.id) }))
+            .then((result) => {
+              store.recordCheck(result);
+              res.write(`event: check\ndata: ${JSON.stringify(result)}\n\n`);
+            })
+            .finally(() => {
+              running = false;
+            });
+        };
+        const off = watcher.subscribe(workspace, recheck);
+        const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), 15_000);
+        req.on('close', () => {
+          clearInterval(heartbeat);
+          off();
+        });
+      },
+    },
     {
       method: 'GET',
       path: '/api/labs/:lab/progress',
