@@ -17,6 +17,9 @@ import { dynamodbItem } from './dynamodb-item.ts';
 import { gitCommit } from './git-commit.ts';
 import { httpGet } from './http-get.ts';
 import { command } from './command.ts';
+import { k8sResource } from './k8s-resource.ts';
+import { argocdApp } from './argocd-app.ts';
+import { s3Website } from './s3-website.ts';
 
 // Each kind is typed by its own schema; the table erases that to the common interface.
 export const checkKinds: CheckKind[] = [
@@ -32,6 +35,9 @@ export const checkKinds: CheckKind[] = [
   gitCommit,
   httpGet,
   command,
+  k8sResource,
+  argocdApp,
+  s3Website,
 ] as CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {

@@ -1,0 +1,241 @@
+/**
+ * `k8s.resource`: a Kubernetes object exists (or does not) in the sandbox's cluster, and chosen
+ * fields hold expected values. The object is read once per check run with `kubectl get -o json`
+ * through the sandbox's KUBECONFIG; judging is `judgeK8sResource`, a pure function of that object.
+ */
+import { z } from 'zod';
+import type { Assertion } from '../shared/check-result.ts';
+import { Kubectl, KubectlError, type KubeObject } from '../sandbox/kubectl.ts';
+import { CheckEnvironmentError, defineCheck, type CheckContext } from './check-kind.ts';
+
+/** One expectation on a field; exactly one operator besides `path`. */
+export const fieldExpectationSchema = z
+  .strictObject({
+    /** Dotted path with [n] for list items and ["key.with.dots"] for such keys: metadata.labels["app.kubernetes.io/name"]. */
+    path: z.string().min(1),
+    /** The value, compared as JSON (numbers, strings, booleans, lists, maps). */
+    equals: z.unknown().optional(),
+    /** A regular expression the value (as text) matches. */
+    matches: z.string().optional(),
+    /** A text the value contains, or an item a list contains. */
+    contains: z.unknown().optional(),
+    /** Whether the field is present at all. */
+    exists: z.boolean().optional(),
+    /** A number the value is at least (e.g. status.readyReplicas). */
+    atLeast: z.number().optional(),
+  })
+  .refine((f) => ['equals', 'matches', 'contains', 'exists', 'atLeast'].filter((k) => k in f).length === 1, {
+    error: 'give each field exactly one of equals, matches, contains, exists or atLeast',
+  });
+
+export type FieldExpectation = z.infer<typeof fieldExpectationSchema>;
+
+const schema = z.strictObject({
+  kind: z.literal('k8s.resource'),
+  /** A resource type as kubectl names it: deployment, configmap, service, applications.argoproj.io… */
+  resource: z
+    .string()
+    .regex(/^[a-zA-Z][a-zA-Z0-9.-]*$/, { error: 'expected a kubectl resource type such as deployment or configmap' }),
+  name: z.string().min(1),
+  /** Omit for cluster-scoped objects (namespaces, nodes). */
+  namespace: z.string().optional(),
+  /** false checks that the object is gone (e.g. after a prune). */
+  exists: z.boolean().default(true),
+  fields: z.array(fieldExpectationSchema).default([]),
+  /** Replaces the default hint on failure: the lab author knows the likeliest mistake. */
+  hint: z.string().optional(),
+});
+
+export type K8sResourceOptions = z.output<typeof schema>;
+
+type Segment = string | number;
+
+/** Parses `spec.template.spec.containers[0].image` or `metadata.labels["app.kubernetes.io/name"]`. */
+export function parseFieldPath(expr: string): Segment[] {
+  const out: Segment[] = [];
+  const re = /([^.[\]]+)|\[(\d+)\]|\["([^"]*)"\]|\['([^']*)'\]|(\.)/g;
+  let consumed = 0;
+  for (const m of expr.matchAll(re)) {
+    if (m.index !== consumed) break;
+    consumed += m[0].length;
+    if (m[1] !== undefined) out.push(m[1]);
+    else if (m[2] !== undefined) out.push(Number(m[2]));
+    else if (m[3] !== undefined) out.push(m[3]);
+    else if (m[4] !== undefined) out.push(m[4]);
+  }
+  if (consumed !== expr.length || out.length === 0) {
+    throw new Error(
+      `cannot read the field path "${expr}": use dots, [n] and ["key"], e.g. metadata.labels["app.kubernetes.io/name"]`,
+    );
+  }
+  return out;
+}
+
+/** The value at a path, or `undefined` when any step is missing. */
+export function readPath(value: unknown, expr: string): unknown {
+  let cur: unknown = value;
+  for (const seg of parseFieldPath(expr)) {
+    if (cur === null || typeof cur !== 'object') return undefined;
+    cur = (cur as Record<string | number, unknown>)[seg];
+  }
+  return cur;
+}
+
+const show = (v: unknown): string => (v === undefined ? 'nothing (the field is absent)' : JSON.stringify(v));
+
+function deepEqual(a: unknown, b: unknown): boolean {
+  // Numbers in YAML frontmatter and strings in Kubernetes (ConfigMap data) often meet: 2 == "2".
+  if ((typeof a === 'number' && typeof b === 'string') || (typeof a === 'string' && typeof b === 'number'))
+    return String(a) === String(b);
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/** One assertion per field expectation. */
+export function judgeField(where: string, object: KubeObject, f: FieldExpectation, hint?: string): Assertion {
+  const value = readPath(object, f.path);
+  let ok: boolean;
+  let expected: string;
+  if (f.exists !== undefined) {
+    ok = (value !== undefined) === f.exists;
+    expected = f.exists ? `${f.path} is set` : `${f.path} is not set`;
+  } else if (f.matches !== undefined) {
+    ok = value !== undefined && new RegExp(f.matches).test(typeof value === 'string' ? value : JSON.stringify(value));
+    expected = `${f.path} matches /${f.matches}/`;
+  } else if (f.contains !== undefined) {
+    ok = Array.isArray(value)
+      ? value.some(
+          (item) =>
+            deepEqual(item, f.contains) ||
+            (typeof f.contains === 'object' && f.contains !== null && isSubset(f.contains, item)),
+        )
+      : typeof value === 'string' && value.includes(String(f.contains));
+    expected = `${f.path} contains ${JSON.stringify(f.contains)}`;
+  } else if (f.atLeast !== undefined) {
+    ok = typeof value === 'number' && value >= f.atLeast;
+    expected = `${f.path} ≥ ${f.atLeast}`;
+  } else {
+    ok = deepEqual(value, f.equals);
+    expected = `${f.path} = ${JSON.stringify(f.equals)}`;
+  }
+  return {
+    ok,
+    expected,
+    found: `${f.path} = ${show(value)}`,
+    message: ok ? `${where}: ${expected}` : `${where}: expected ${expected}, found ${show(value)}`,
+    ...(ok
+      ? {}
+      : {
+          hint: hint ?? `Change ${f.path} in the manifest in Git (or with kubectl for a quick test) and check again.`,
+        }),
+  };
+}
+
+/** Whether every key of `want` has an equal value in `have` (for "a list contains an item like this"). */
+function isSubset(want: unknown, have: unknown): boolean {
+  if (want === null || typeof want !== 'object') return deepEqual(want, have);
+  if (have === null || typeof have !== 'object') return false;
+  return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
+}
+
+export function describeTarget(o: Pick<K8sResourceOptions, 'resource' | 'name' | 'namespace'>): string {
+  return `${o.resource}/${o.name}${o.namespace ? ` in namespace ${o.namespace}` : ''}`;
+}
+
+/** The verdict for one object (null: kubectl answered NotFound). Pure: unit tests feed captured JSON. */
+export function judgeK8sResource(o: K8sResourceOptions, object: KubeObject | null): Assertion[] {
+  const where = describeTarget(o);
+  if (!o.exists) {
+    return [
+      {
+        ok: object === null,
+        expected: `${where} does not exist`,
+        found: object === null ? 'not found' : `it exists (uid ${String(readPath(object, 'metadata.uid') ?? '?')})`,
+        message: object === null ? `${where} is gone` : `${where} still exists`,
+        ...(object === null
+          ? {}
+          : { hint: o.hint ?? 'Remove it from Git (Argo CD prunes it when prune is on) or delete it.' }),
+      },
+    ];
+  }
+  if (!object) {
+    return [
+      {
+        ok: false,
+        expected: `${where} exists`,
+        found: 'kubectl get answered NotFound',
+        message: `${where} not found in the cluster`,
+        hint:
+          o.hint ??
+          (o.namespace
+            ? `Is it in another namespace (kubectl get ${o.resource} -A)? If Argo CD deploys it, is the Application synced?`
+            : 'Create it, or check the name.'),
+      },
+    ];
+  }
+  const out: Assertion[] = [
+    {
+      ok: true,
+      expected: `${where} exists`,
+      found: `found (uid ${String(readPath(object, 'metadata.uid') ?? '?')})`,
+      message: `${where} exists`,
+    },
+  ];
+  for (const f of o.fields) out.push(judgeField(where, object, f, o.hint));
+  return out;
+}
+
+/** kubectl on the sandbox's cluster; the environment must name its KUBECONFIG. */
+export function sandboxKubectl(ctx: Pick<CheckContext, 'env'>): Kubectl {
+  const kubeconfig = ctx.env['KUBECONFIG'];
+  if (!kubeconfig) {
+    throw new CheckEnvironmentError(
+      'expected KUBECONFIG in the sandbox environment, found it unset: this check needs the lab cluster.',
+      'Start the lab sandbox (it creates the kind cluster), then check again.',
+    );
+  }
+  try {
+    return new Kubectl(kubeconfig, { env: ctx.env });
+  } catch (err) {
+    throw new CheckEnvironmentError((err as Error).message);
+  }
+}
+
+/** `kubectl get` as an observation: NotFound is an answer (null), anything else stops the check. */
+export function observeObject(
+  ctx: CheckContext,
+  resource: string,
+  name: string,
+  namespace?: string,
+): Promise<KubeObject | null> {
+  return ctx.observations.memo(`k8s:${resource}:${namespace ?? ''}:${name}`, async () => {
+    try {
+      return await sandboxKubectl(ctx).get(resource, name, namespace, { signal: ctx.signal, timeoutMs: 20_000 });
+    } catch (err) {
+      if (err instanceof KubectlError)
+        throw new CheckEnvironmentError(
+          err.message,
+          err.problem === 'unreachable' ? 'Is the lab sandbox running?' : undefined,
+        );
+      throw err;
+    }
+  });
+}
+
+export const k8sResource = defineCheck({
+  kind: 'k8s.resource',
+  title: 'A Kubernetes object exists (or not) in the lab cluster, with fields holding expected values.',
+  schema,
+  example: {
+    kind: 'k8s.resource',
+    resource: 'configmap',
+    name: 'site-settings',
+    namespace: 'site',
+    fields: [
+      { path: 'data.banner', matches: 'Spring sale' },
+      { path: 'metadata.labels["app.kubernetes.io/part-of"]', equals: 'team-site' },
+    ],
+  },
+  async run(o, ctx) {
+    return judgeK8sResource(o, await observeObject(ctx, o.resource, o.name, o.namespace));
+  },
+});
