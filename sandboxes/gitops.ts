@@ -16,6 +16,7 @@
  * A missing tool (engine, kind, kubectl, terraform/tofu, git) fails the start with one message
  * naming every missing piece and how to get it, before anything is pulled or created.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -30,10 +31,18 @@ import { writeProviderOverride } from '../src/sandbox/provider-override.ts';
 import { detectTerraformCli, type TerraformCli } from '../src/sandbox/terraform-cli.ts';
 import { freePort } from '../src/sandbox/free-port.ts';
 import { toolEnv, which } from '../src/sandbox/which.ts';
-import { repoRoot } from '../src/shared/paths.ts';
+import { dojoHome as defaultDojoHome, repoRoot } from '../src/shared/paths.ts';
 import type { Sandbox, SandboxProgress, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
 
-export const CLUSTER_NAME = 'dojo-gitops';
+/**
+ * The cluster for a DOJO_HOME: `dojo-gitops` for the learner's own, a suffixed name for any other
+ * (`dojo lab test` runs in a temporary DOJO_HOME and must never touch the learner's warm cluster).
+ */
+export function clusterName(dojoHome: string): string {
+  const home = path.resolve(dojoHome);
+  if (home === defaultDojoHome()) return 'dojo-gitops';
+  return `dojo-gitops-${createHash('sha256').update(home).digest('hex').slice(0, 6)}`;
+}
 export const SITE_REPO = 'team-site';
 export const REGION = 'us-east-1';
 /** Where the repository is seeded from: the lab's starter, the same files the workspace starts with. */
@@ -222,9 +231,9 @@ const gitops: Sandbox = {
       );
 
       const cluster = pull('node', KIND_NODE_IMAGE).then(() =>
-        progress.run('create-cluster', `Creating kind cluster ${CLUSTER_NAME}`, async (step) => {
+        progress.run('create-cluster', `Creating kind cluster ${clusterName(options.dojoHome)}`, async (step) => {
           const started = await new KindCluster({
-            name: CLUSTER_NAME,
+            name: clusterName(options.dojoHome),
             dojoHome: options.dojoHome,
             env: { ...env, ...engine.env },
           }).start((p) => step(0.5, p.message), options.signal);
@@ -270,6 +279,8 @@ const gitops: Sandbox = {
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
       const [ls, kind, server, argo] = await Promise.all([emulator, cluster, git, argocd]);
+      const pluginCache = path.join(options.dojoHome, 'cache', 'terraform-plugins');
+      await mkdir(pluginCache, { recursive: true });
       // Terraform lives at the workspace root (where the terraform.* checks look).
       await writeProviderOverride(options.workspace, { endpoint: ls.endpoint, region: REGION });
       progress.update('seed-git', 1, 'Sandbox ready');
@@ -294,6 +305,8 @@ const gitops: Sandbox = {
         TF: cli.binary,
         DOJO_TERRAFORM: cli.flavor,
         CHECKPOINT_DISABLE: '1',
+        // hashicorp/aws is a large download: cache it once per DOJO_HOME, not once per workspace.
+        TF_PLUGIN_CACHE_DIR: pluginCache,
       };
       return {
         id: 'gitops',

@@ -198,7 +198,9 @@ export function reapDecision(
   record: ClusterRecord | null,
   isAlive: (pid: number | null) => boolean = alive,
 ): 'keep' | 'delete' {
-  if (!record) return 'delete';
+  // No record in this DOJO_HOME: it belongs to another DOJO_HOME (a `dojo lab test` run, another
+  // checkout) or to the learner; records are written before `kind create`, so ours always have one.
+  if (!record) return 'keep';
   if (record.ownerPid !== null && record.ownerPid !== process.pid && isAlive(record.ownerPid)) return 'keep';
   if (record.keepWarm) return 'keep';
   return record.ownerPid === process.pid ? 'keep' : 'delete';
@@ -345,21 +347,12 @@ export class KindCluster {
       }
       if (!reused) {
         onProgress?.({
-          message: `Deleting ${o.name}: ${record ? 'its configuration changed or it does not answer' : 'it has no record'}`,
+          message: `Deleting ${o.name}: ${record ? 'its configuration changed or it does not answer' : 'it has no record in this DOJO_HOME'}`,
         });
         await kind.run(kindDeleteArgs(o.name, kubeconfig), `delete ${o.name}`);
       } else {
         onProgress?.({ message: `Reusing the warm cluster ${o.name}` });
       }
-    }
-    if (!reused) {
-      const configPath = path.join(dir, `${o.name}.kind.yaml`);
-      await writeFile(configPath, this.config);
-      onProgress?.({ message: `Creating kind cluster ${o.name} (${o.nodeImage.split('@')[0]})` });
-      await kind.run(kindCreateArgs(o.name, configPath, kubeconfig, o.waitSeconds), `create the cluster ${o.name}`, {
-        ...(signal ? { signal } : {}),
-        onLine: (line) => onProgress?.({ message: line.replace(/^[\s✓✗•⠈⠁⠂⠄⡀⢀⠠⠐]+/u, '') }),
-      });
     }
     const record: ClusterRecord = {
       name: o.name,
@@ -369,7 +362,17 @@ export class KindCluster {
       keepWarm,
       createdAt: new Date().toISOString(),
     };
+    // Written before `kind create`, so a crash during creation still leaves a record to reap by.
     await writeFile(path.join(dir, `${o.name}.json`), `${JSON.stringify(record, null, 2)}\n`);
+    if (!reused) {
+      const configPath = path.join(dir, `${o.name}.kind.yaml`);
+      await writeFile(configPath, this.config);
+      onProgress?.({ message: `Creating kind cluster ${o.name} (${o.nodeImage.split('@')[0]})` });
+      await kind.run(kindCreateArgs(o.name, configPath, kubeconfig, o.waitSeconds), `create the cluster ${o.name}`, {
+        ...(signal ? { signal } : {}),
+        onLine: (line) => onProgress?.({ message: line.replace(/^[\s✓✗•⠈⠁⠂⠄⡀⢀⠠⠐]+/u, '') }),
+      });
+    }
     return new StartedKindCluster(
       o.name,
       kubeconfig,

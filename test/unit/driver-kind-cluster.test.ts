@@ -118,7 +118,7 @@ describe('kind driver: reading kind', () => {
       keepWarm,
       createdAt: '',
     });
-    expect(reapDecision(null)).toBe('delete');
+    expect(reapDecision(null)).toBe('keep'); // another DOJO_HOME's, or the learner's own
     expect(reapDecision(rec(999_999), () => false)).toBe('delete'); // its runner crashed
     expect(reapDecision(rec(4242), (pid) => pid === 4242)).toBe('keep'); // another live runner
     expect(reapDecision(rec(null, true))).toBe('keep'); // kept warm on purpose
