@@ -2,12 +2,14 @@
  * `dojo start`: build the site if it is missing or stale, then serve it and the API from one
  * process on loopback, print the launch URL (with its one-time token) and open the browser.
  */
+import path from 'node:path';
 import open from 'open';
 import { buildSite, siteIsStale } from '../runner/site-build.ts';
 import { startRunner } from '../runner/runner-server.ts';
 import { allRoutes } from '../runner/all-routes.ts';
 import { createRunnerContext } from '../runner/runner-context.ts';
 import { isLoopbackHost } from '../runner/security.ts';
+import { labRuntime } from '../runner/session-manager/lab-runtime.ts';
 import { distDir, dojoHome, labsDir } from '../shared/paths.ts';
 import { parseOptions } from './parse-options.ts';
 import { UsageError } from './usage-error.ts';
@@ -23,7 +25,8 @@ Serves GitOps Dojo on http://127.0.0.1:4321 and prints the URL with its launch t
   --no-open        Do not open the browser
   --no-build       Serve dist/ as it is, even if it is older than the sources
 
-Environment: DOJO_TOKEN fixes the token (scripts, tests); DOJO_HOME sets the data folder.`;
+Environment: DOJO_TOKEN fixes the token (scripts, tests); DOJO_HOME sets the data folder;
+DOJO_LABS_DIR and DOJO_SANDBOXES_DIR serve labs and sandboxes from other folders (tests).`;
 
 export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, {
@@ -59,7 +62,17 @@ export async function startCommand(args: string[]): Promise<number> {
     await buildSite((line) => console.log(line));
   }
 
-  const ctx = createRunnerContext(dojoHome(), labsDir);
+  const labs = process.env['DOJO_LABS_DIR'] ? path.resolve(process.env['DOJO_LABS_DIR']) : labsDir;
+  const ctx = createRunnerContext(dojoHome(), labs);
+  // Before serving: stop the shells and sandboxes a crashed earlier run (kill -9, power loss) left behind.
+  const runtime = labRuntime(ctx);
+  const reaped = await runtime.reaper.reapLeftovers();
+  if (reaped.killed.length) {
+    console.log(`Stopped ${reaped.killed.length} process(es) left by an earlier run that did not shut down cleanly:`);
+    for (const p of reaped.killed) console.log(`  pid ${p.pid}  ${p.kind} of ${p.lab}  (${p.command})`);
+  }
+  // Last resort on a crash: processes must not outlive the runner even when the orderly close cannot run.
+  process.once('exit', () => runtime.reaper.killAllSync());
   const runner = await startRunner({ host, port, distDir, ...allRoutes(ctx), ...(token ? { token } : {}) });
   console.log(`\nGitOps Dojo is running. Open:\n\n  ${runner.launchUrl}\n\nPress Ctrl-C to stop.`);
   if (!values['no-open'] && !process.env['CI']) {
@@ -67,12 +80,20 @@ export async function startCommand(args: string[]): Promise<number> {
   }
 
   await new Promise<void>((resolve) => {
+    let stopping = false;
     const stop = (signal: string) => {
-      console.log(`\n${signal}: shutting down…`);
+      if (stopping) {
+        // A second Ctrl-C: do not wait for polite shutdowns any longer.
+        console.log(`\n${signal} again: killing everything now.`);
+        runtime.reaper.killAllSync();
+        process.exit(130);
+      }
+      stopping = true;
+      console.log(`\n${signal}: stopping terminals and sandboxes…`);
       resolve();
     };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.on('SIGINT', () => stop('SIGINT'));
+    process.on('SIGTERM', () => stop('SIGTERM'));
   });
   await runner.close();
   ctx.db.close();

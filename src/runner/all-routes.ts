@@ -5,9 +5,18 @@
 import type { RunnerContext } from './runner-context.ts';
 import type { Route, UpgradeRoute } from './runner-server.ts';
 import { coreRoutes } from './api-routes.ts';
+import { labRuntime } from './session-manager/lab-runtime.ts';
+import { sessionRoutes } from './routes/session-routes.ts';
+import { terminalRoutes } from './routes/terminal-routes.ts';
 
-export function allRoutes(ctx: RunnerContext): { routes: Route[]; upgrades: UpgradeRoute[] } {
-  const routes: Route[] = [...coreRoutes(ctx.labsDir)];
-  const upgrades: UpgradeRoute[] = [];
-  return { routes, upgrades };
+export function allRoutes(ctx: RunnerContext): {
+  routes: Route[];
+  upgrades: UpgradeRoute[];
+  onClose: () => Promise<void>;
+} {
+  // Sandboxes and terminals the routes start; the runner stops them all when it closes.
+  const runtime = labRuntime(ctx);
+  const routes: Route[] = [...coreRoutes(ctx.labsDir), ...sessionRoutes(runtime.sessions)];
+  const upgrades: UpgradeRoute[] = [...terminalRoutes(runtime.terminals, ctx.labsDir)];
+  return { routes, upgrades, onClose: runtime.close };
 }

@@ -1,8 +1,11 @@
 /**
- * The runner: one process serving the built site, the HTTP API and (later) WebSockets on loopback.
+ * The runner: one process serving the built site, the HTTP API and the terminal WebSockets on loopback.
  *
  * Request order: Host check (DNS rebinding) → token bootstrap (`/?token=`) → API (auth, Origin on
  * state changes) → static files. Routes are a small table so features register their own.
+ * `createFrontDoor` is that pipeline without a server of its own: `startRunner` puts it in front
+ * of the static site, and the Astro dev integration (astro-integration.ts) mounts the same one on
+ * Vite's dev server, so `npm run dev` has the same API with the same checks.
  */
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -14,6 +17,7 @@ import {
   contentSecurityPolicy,
   createPolicy,
   hostAllowed,
+  isWildcardHost,
   originAllowed,
   tokenCookie,
   tokensEqual,
@@ -51,6 +55,8 @@ export interface RunnerOptions {
   distDir: string;
   routes?: Route[];
   upgrades?: UpgradeRoute[];
+  /** Runs first when the runner closes: stop terminals and sandboxes before the sockets go. */
+  onClose?: () => Promise<void>;
 }
 
 export interface StartedRunner extends AsyncDisposable {
@@ -79,7 +85,11 @@ function compile(pattern: string): (path: string) => Record<string, string> | nu
     if (!m) return null;
     const params: Record<string, string> = {};
     names.forEach((n, i) => {
-      params[n] = decodeURIComponent(m[i + 1] ?? '');
+      try {
+        params[n] = decodeURIComponent(m[i + 1] ?? '');
+      } catch {
+        throw new HttpError(400, `malformed percent-encoding in the path segment "${m[i + 1] ?? ''}"`);
+      }
     });
     return params;
   };
@@ -87,25 +97,37 @@ function compile(pattern: string): (path: string) => Record<string, string> | nu
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-export async function startRunner(options: RunnerOptions): Promise<StartedRunner> {
-  const host = options.host ?? '127.0.0.1';
-  const token = options.token ?? randomBytes(24).toString('base64url');
+export interface FrontDoorOptions {
+  token: string;
+  routes?: Route[];
+  upgrades?: UpgradeRoute[];
+  /** The built site; without it (the dev server) non-API requests are left to the caller. */
+  distDir?: string;
+}
+
+export interface FrontDoor {
+  readonly token: string;
+  /** Sets the host:port the server is reachable at; requests before this get 503. */
+  bind(host: string, port: number): void;
+  readonly hostHeader: string;
+  /** Answers the request, or returns false when it is not the runner's (dev server: Vite serves pages). */
+  handleRequest(req: IncomingMessage, res: ServerResponse): Promise<boolean>;
+  /** Answers an upgrade under /api/, or returns false when it is not the runner's (Vite's HMR socket). */
+  handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): boolean;
+}
+
+export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
+  const token = options.token;
   const routes = (options.routes ?? []).map((r) => ({ ...r, match: compile(r.path) }));
   const upgrades = options.upgrades ?? [];
-  // Filled in once the port is known (port 0 binds a free one); requests before that get 503.
   const bound: { policy?: SecurityPolicy; hostHeader: string } = { hostHeader: '' };
 
-  const server = http.createServer((req, res) => {
-    handle(req, res).catch((err: unknown) => {
-      const e = err instanceof HttpError ? err : new HttpError(500, 'internal error in the runner; see its log');
-      if (!(err instanceof HttpError)) debug('unhandled error on %s %s: %O', req.method, req.url, err);
-      if (!res.headersSent) sendError(res, e);
-      else res.destroy();
-    });
-  });
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const policy = bound.policy;
+    const serveSite = options.distDir !== undefined;
+    const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+    const ours = serveSite || rawPath.startsWith('/api/') || /[?&]token=/.test(req.url ?? '');
+    if (!ours) return false;
     if (!policy) throw new HttpError(503, 'starting');
     const hostHeader = bound.hostHeader;
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -113,7 +135,8 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
     res.setHeader('X-Frame-Options', 'DENY');
     if (!hostAllowed(policy, req.headers)) {
       debug('refused Host %s', req.headers.host);
-      return sendError(res, new HttpError(403, 'unexpected Host header; open the URL the runner printed'));
+      sendError(res, new HttpError(403, 'unexpected Host header; open the URL the runner printed'));
+      return true;
     }
     const url = new URL(req.url ?? '/', `http://${hostHeader}`);
 
@@ -123,12 +146,14 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
       if (!tokensEqual(offered, policy.token)) {
         res.writeHead(401, { 'Content-Type': 'text/plain; charset=utf-8' });
         res.end('This link\'s token is not valid. Use the URL printed by "npm start" (or set DOJO_TOKEN).\n');
-        return;
+        return true;
       }
       url.searchParams.delete('token');
-      res.writeHead(302, { 'Set-Cookie': tokenCookie(policy.token), Location: url.pathname + url.search });
+      // One leading slash only: "//evil.example/" would be a protocol-relative redirect off-site.
+      const location = '/' + url.pathname.replace(/^[/\\]+/, '') + url.search;
+      res.writeHead(302, { 'Set-Cookie': tokenCookie(policy.token), Location: location });
       res.end();
-      return;
+      return true;
     }
 
     if (url.pathname.startsWith('/api/')) {
@@ -140,7 +165,7 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
         pathMatched = true;
         if (route.method !== method) continue;
         if (!route.public && !authenticated(policy, req.headers)) {
-          return sendError(
+          sendError(
             res,
             new HttpError(
               401,
@@ -148,43 +173,124 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
               'open the URL printed by "npm start", or send Authorization: Bearer <token>',
             ),
           );
+          return true;
         }
         if (STATE_CHANGING.has(method) && !originAllowed(policy, req.headers)) {
-          return sendError(
-            res,
-            new HttpError(403, `Origin ${req.headers.origin ?? '(none)'} may not change state here`),
-          );
+          sendError(res, new HttpError(403, `Origin ${req.headers.origin ?? '(none)'} may not change state here`));
+          return true;
         }
-        return route.handler({ req, res, url, params });
+        await route.handler({ req, res, url, params });
+        return true;
       }
-      if (!authenticated(policy, req.headers)) return sendError(res, new HttpError(401, 'missing or wrong token'));
-      return sendError(
+      if (!authenticated(policy, req.headers)) {
+        sendError(res, new HttpError(401, 'missing or wrong token'));
+        return true;
+      }
+      sendError(
         res,
         pathMatched
           ? new HttpError(405, `${method} is not allowed on ${url.pathname}`)
           : new HttpError(404, `no API route ${url.pathname}`),
       );
+      return true;
     }
 
+    if (!options.distDir) return false;
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(hostHeader));
-    if (await serveStatic(options.distDir, req, res)) return;
+    if (await serveStatic(options.distDir, req, res)) return true;
     res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
     res.end('Not found\n');
+    return true;
   }
 
+  return {
+    token,
+    get hostHeader() {
+      return bound.hostHeader;
+    },
+    bind(host, port) {
+      const hostForUrl = host.includes(':') ? `[${host}]` : host;
+      bound.hostHeader = `${hostForUrl}:${port}`;
+      bound.policy = createPolicy(token, host, port);
+    },
+    async handleRequest(req, res) {
+      try {
+        return await handle(req, res);
+      } catch (err) {
+        const e = err instanceof HttpError ? err : new HttpError(500, 'internal error in the runner; see its log');
+        if (!(err instanceof HttpError)) debug('unhandled error on %s %s: %O', req.method, req.url, err);
+        if (!res.headersSent) sendError(res, e);
+        else res.destroy();
+        return true;
+      }
+    },
+    handleUpgrade(req, socket, head) {
+      const rawPath = (req.url ?? '/').split('?')[0] ?? '/';
+      if (!rawPath.startsWith('/api/')) return false;
+      const refuse = (status: number, reason: string) => {
+        debug('refused upgrade %s: %s', req.url, reason);
+        socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      };
+      // A socket error after the handshake is the route's to handle; before it, just drop the socket.
+      socket.on('error', (err) => debug('upgrade socket error: %s', err.message));
+      const policy = bound.policy;
+      if (!policy || !hostAllowed(policy, req.headers)) {
+        refuse(403, 'Forbidden Host');
+        return true;
+      }
+      if (!originAllowed(policy, req.headers)) {
+        refuse(403, 'Forbidden Origin');
+        return true;
+      }
+      if (!authenticated(policy, req.headers)) {
+        refuse(401, 'Unauthorized');
+        return true;
+      }
+      let url: URL;
+      try {
+        url = new URL(req.url ?? '/', `http://${bound.hostHeader}`);
+      } catch {
+        refuse(400, 'Bad Request');
+        return true;
+      }
+      const route = upgrades.find((u) => u.path === url.pathname);
+      if (!route) {
+        refuse(404, 'Not Found');
+        return true;
+      }
+      try {
+        route.handler(req, socket, head, url);
+      } catch (err) {
+        debug('upgrade handler for %s threw: %O', url.pathname, err);
+        socket.destroy();
+      }
+      return true;
+    },
+  };
+}
+
+export async function startRunner(options: RunnerOptions): Promise<StartedRunner> {
+  const host = options.host ?? '127.0.0.1';
+  const token = options.token ?? randomBytes(24).toString('base64url');
+  const door = createFrontDoor({
+    token,
+    distDir: options.distDir,
+    ...(options.routes ? { routes: options.routes } : {}),
+    ...(options.upgrades ? { upgrades: options.upgrades } : {}),
+  });
+
+  const server = http.createServer((req, res) => {
+    void door.handleRequest(req, res);
+  });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    const refuse = (status: number, reason: string) => {
-      debug('refused upgrade %s: %s', req.url, reason);
-      socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-    };
-    const policy = bound.policy;
-    if (!policy || !hostAllowed(policy, req.headers)) return refuse(403, 'Forbidden Host');
-    if (!originAllowed(policy, req.headers)) return refuse(403, 'Forbidden Origin');
-    if (!authenticated(policy, req.headers)) return refuse(401, 'Unauthorized');
-    const url = new URL(req.url ?? '/', `http://${bound.hostHeader}`);
-    const route = upgrades.find((u) => u.path === url.pathname);
-    if (!route) return refuse(404, 'Not Found');
-    route.handler(req, socket, head, url);
+    if (!door.handleUpgrade(req, socket, head)) {
+      socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    }
+  });
+  // A client that sends garbage instead of HTTP gets a 400 and never reaches a handler.
+  server.on('clientError', (_err, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -196,17 +302,26 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : (options.port ?? 4321);
-  const hostForUrl = host.includes(':') ? `[${host}]` : host;
-  bound.hostHeader = `${hostForUrl}:${port}`;
-  bound.policy = createPolicy(token, host, port);
-  const origin = `http://${bound.hostHeader}`;
+  door.bind(host, port);
+  // A wildcard bind (0.0.0.0, ::) listens on loopback too: the launch URL uses it.
+  const origin = isWildcardHost(host) ? `http://127.0.0.1:${port}` : `http://${door.hostHeader}`;
   debug('listening on %s', origin);
 
-  const close = () =>
-    new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    });
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      try {
+        await options.onClose?.();
+      } catch (err) {
+        debug('onClose failed: %O', err);
+      }
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+    })();
+    return closing;
+  };
   return {
     host,
     port,

@@ -12,6 +12,7 @@
  */
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
+import os from 'node:os';
 
 export const TOKEN_COOKIE = 'dojo_token';
 
@@ -35,9 +36,32 @@ export function isLoopbackHost(host: string): boolean {
   );
 }
 
+/** 0.0.0.0 and :: listen on every interface, loopback included. */
+export function isWildcardHost(host: string): boolean {
+  return host === '0.0.0.0' || host === '::' || host === '[::]';
+}
+
+const bracket = (h: string) => (h.includes(':') && !h.startsWith('[') ? `[${h}]` : h);
+
+/**
+ * The names a wildcard-bound runner answers to: loopback, this machine's interface addresses and
+ * its host name. A rebinding attacker controls none of these names (an IP literal cannot be rebound).
+ */
+function wildcardNames(): string[] {
+  const names = [...LOOPBACK_NAMES, os.hostname().toLowerCase()];
+  for (const addresses of Object.values(os.networkInterfaces())) {
+    for (const a of addresses ?? []) {
+      if (!a.address.includes('%')) names.push(bracket(a.address.toLowerCase()));
+    }
+  }
+  return names;
+}
+
 export function createPolicy(token: string, host: string, port: number): SecurityPolicy {
-  const names = new Set([host.includes(':') && !host.startsWith('[') ? `[${host}]` : host]);
+  const names = new Set([bracket(host)]);
   if (isLoopbackHost(host)) for (const n of LOOPBACK_NAMES) names.add(n);
+  // Without this, a runner bound to 0.0.0.0 refuses every request: no client sends "Host: 0.0.0.0".
+  if (isWildcardHost(host)) for (const n of wildcardNames()) names.add(n);
   const allowedHosts = new Set([...names].map((n) => `${n}:${port}`));
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
   return { token, allowedHosts, allowedOrigins };

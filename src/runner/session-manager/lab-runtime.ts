@@ -1,0 +1,60 @@
+/**
+ * Everything the runner starts on the learner's behalf, for one RunnerContext: the reaper (pid
+ * records), the lab sessions (sandboxes) and the terminals (PTYs). One per context, so the routes,
+ * `dojo start` (reap on start) and the dev-server integration share it; `close()` stops it all.
+ */
+import path from 'node:path';
+import { repoRoot } from '../../shared/paths.ts';
+import type { RunnerContext } from '../runner-context.ts';
+import { Reaper } from '../reaper.ts';
+import { SessionManager } from '../session-manager.ts';
+import { TerminalManager } from '../terminal/terminal-manager.ts';
+
+export interface LabRuntime {
+  reaper: Reaper;
+  sessions: SessionManager;
+  terminals: TerminalManager;
+  /** Stops every terminal and sandbox and removes this runner's pid records. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+export interface LabRuntimeOptions {
+  /** Where sandboxes/<id>.ts live: DOJO_SANDBOXES_DIR, else the repository's sandboxes/. */
+  sandboxesDir?: string;
+  detachedTtlMs?: number;
+  shell?: string;
+}
+
+const runtimes = new WeakMap<RunnerContext, LabRuntime>();
+
+export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}): LabRuntime {
+  const existing = runtimes.get(ctx);
+  if (existing) return existing;
+  const sandboxesDir = path.resolve(
+    options.sandboxesDir ?? process.env['DOJO_SANDBOXES_DIR'] ?? path.join(repoRoot, 'sandboxes'),
+  );
+  const reaper = new Reaper(ctx.dojoHome).open();
+  const sessions = new SessionManager({ dojoHome: ctx.dojoHome, labsDir: ctx.labsDir, sandboxesDir, reaper });
+  const terminals = new TerminalManager({
+    dojoHome: ctx.dojoHome,
+    sessions,
+    reaper,
+    ...(options.detachedTtlMs !== undefined ? { detachedTtlMs: options.detachedTtlMs } : {}),
+    ...(options.shell !== undefined ? { shell: options.shell } : {}),
+  });
+  let closing: Promise<void> | undefined;
+  const runtime: LabRuntime = {
+    reaper,
+    sessions,
+    terminals,
+    close: () => {
+      closing ??= (async () => {
+        await Promise.all([terminals.close(), sessions.close()]);
+        reaper.close();
+      })();
+      return closing;
+    },
+  };
+  runtimes.set(ctx, runtime);
+  return runtime;
+}

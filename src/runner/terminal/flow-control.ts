@@ -1,0 +1,85 @@
+/**
+ * Decides when the PTY must pause: wetty's FlowControlServer, extended to every place output can
+ * pile up in the runner. Bytes are counted when they enter a buffer and uncounted when they leave:
+ *
+ * - `client`: sent to the browser but not yet acknowledged (includes the socket's own buffer);
+ * - `batch`: read from the PTY, waiting for the next frame;
+ * - `mirror`: handed to the server-side headless terminal but not yet parsed by it.
+ *
+ * Pause when any buffer passes the high watermark (or while a client is being attached, so that
+ * the replayed screen and the live stream cannot overlap); resume when every buffer is back under
+ * the low one. The hysteresis keeps a fast producer from flapping pause/resume on every chunk.
+ */
+import { FLOW } from '../../shared/terminal-protocol.ts';
+
+export interface FlowCounts {
+  client: number;
+  batch: number;
+  mirror: number;
+}
+
+export class FlowControl {
+  readonly high: number;
+  readonly low: number;
+  readonly counts: FlowCounts = { client: 0, batch: 0, mirror: 0 };
+  private holds = 0;
+  private paused = false;
+  /** Largest total ever held, for tests and the debug log. */
+  peak = 0;
+  private readonly apply: (pause: boolean) => void;
+
+  constructor(apply: (pause: boolean) => void, high: number = FLOW.highWatermark, low: number = FLOW.lowWatermark) {
+    this.apply = apply;
+    this.high = high;
+    this.low = low;
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  add(kind: keyof FlowCounts, bytes: number): void {
+    this.counts[kind] += bytes;
+    this.peak = Math.max(this.peak, this.total());
+    this.update();
+  }
+
+  remove(kind: keyof FlowCounts, bytes: number): void {
+    this.counts[kind] = Math.max(0, this.counts[kind] - bytes);
+    this.update();
+  }
+
+  /** Forgets the client's unacknowledged bytes (it disconnected; they will never be acked). */
+  resetClient(): void {
+    this.counts.client = 0;
+    this.update();
+  }
+
+  /** Keeps the PTY paused until the returned release function is called. */
+  hold(): () => void {
+    this.holds++;
+    this.update();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.holds--;
+      this.update();
+    };
+  }
+
+  total(): number {
+    return this.counts.client + this.counts.batch + this.counts.mirror;
+  }
+
+  private update(): void {
+    const { client, batch, mirror } = this.counts;
+    if (!this.paused && (this.holds > 0 || client + batch >= this.high || mirror >= this.high)) {
+      this.paused = true;
+      this.apply(true);
+    } else if (this.paused && this.holds === 0 && client + batch < this.low && mirror < this.low) {
+      this.paused = false;
+      this.apply(false);
+    }
+  }
+}

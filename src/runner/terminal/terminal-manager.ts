@@ -1,0 +1,135 @@
+/**
+ * The runner's terminals: at most one shell per lab, spawned on the first connection, kept while
+ * the page reloads or the learner reads another tab, killed when the shell exits, when nobody has
+ * been attached for `detachedTtlMs`, or on shutdown.
+ *
+ * A shell gets the sandbox's environment if the lab's session is running when it starts. When the
+ * sandbox starts or stops later, the shell's environment cannot change under it: the page gets a
+ * notice saying so (type `exit` for a fresh shell).
+ */
+import { mkdirSync } from 'node:fs';
+import createDebug from 'debug';
+import type { WebSocket } from 'ws';
+import { workspaceDir } from '../../shared/paths.ts';
+import type { Reaper } from '../reaper.ts';
+import type { SessionManager } from '../session-manager.ts';
+import { shellEnvironment, userShell } from './shell-environment.ts';
+import { TerminalSession } from './terminal-session.ts';
+
+const debug = createDebug('dojo:runner:terminal');
+
+export interface TerminalManagerOptions {
+  dojoHome: string;
+  sessions: SessionManager;
+  reaper: Reaper;
+  /** Kill a shell nobody has been attached to for this long (default 30 minutes). */
+  detachedTtlMs?: number;
+  /** The shell to run; $SHELL, bash or sh when omitted. */
+  shell?: string;
+}
+
+const yellow = (s: string) => `\x1b[33m${s}\x1b[0m`;
+
+export class TerminalManager {
+  private readonly options: TerminalManagerOptions;
+  private readonly terminals = new Map<string, TerminalSession>();
+  private readonly detachTimers = new Map<string, NodeJS.Timeout>();
+  private readonly closeHandlers: (() => void)[] = [];
+  private closed = false;
+
+  constructor(options: TerminalManagerOptions) {
+    this.options = options;
+    const unsubscribe = options.sessions.subscribe('*', (event) => {
+      const terminal = this.terminals.get(event.lab);
+      if (!terminal) return;
+      if (event.state === 'running' && terminal.sandbox === 'not-started') {
+        terminal.notice(
+          'The sandbox is running now. This shell started before it: type exit to get a shell with its environment.',
+        );
+      } else if (event.state === 'stopped' && terminal.sandbox === 'running') {
+        terminal.notice('The sandbox stopped: the variables in this shell point at services that are gone.');
+      }
+    });
+    this.closeHandlers.push(unsubscribe);
+  }
+
+  /** The lab's running shell, if any (tests read its stats). */
+  get(lab: string): TerminalSession | undefined {
+    return this.terminals.get(lab);
+  }
+
+  /** Runs `fn` when the manager closes (the routes stop their heartbeat timer this way). */
+  onClose(fn: () => void): void {
+    this.closeHandlers.push(fn);
+  }
+
+  /** Attaches `ws` to the lab's shell, spawning it first if there is none. */
+  async attach(lab: string, ws: WebSocket, size: { cols: number; rows: number } | undefined): Promise<TerminalSession> {
+    if (this.closed) throw new Error('the runner is shutting down');
+    let terminal = this.terminals.get(lab);
+    if (!terminal || terminal.isExited) {
+      terminal = this.spawn(lab, size ?? { cols: 80, rows: 24 });
+      this.terminals.set(lab, terminal);
+    }
+    const timer = this.detachTimers.get(lab);
+    if (timer) clearTimeout(timer);
+    this.detachTimers.delete(lab);
+    await terminal.attach(ws, size);
+    return terminal;
+  }
+
+  /** Called when a client's socket closes: starts the countdown to killing an unattended shell. */
+  detach(lab: string, ws: WebSocket): void {
+    const terminal = this.terminals.get(lab);
+    if (!terminal) return;
+    terminal.detach(ws);
+    if (terminal.hasClient || this.closed) return;
+    const ttl = this.options.detachedTtlMs ?? 30 * 60_000;
+    const previous = this.detachTimers.get(lab);
+    if (previous) clearTimeout(previous);
+    const timer = setTimeout(() => {
+      this.detachTimers.delete(lab);
+      if (this.terminals.get(lab) === terminal && !terminal.hasClient) {
+        debug('%s: nobody attached for %d ms, killing pid %d', lab, ttl, terminal.pid);
+        void terminal.kill();
+      }
+    }, ttl);
+    timer.unref();
+    this.detachTimers.set(lab, timer);
+  }
+
+  private spawn(lab: string, size: { cols: number; rows: number }): TerminalSession {
+    const workspace = workspaceDir(this.options.dojoHome, lab);
+    mkdirSync(workspace, { recursive: true });
+    const sandboxEnv = this.options.sessions.environment(lab);
+    const banner = sandboxEnv
+      ? `${yellow(`[dojo] Sandbox running: this shell has its environment (${Object.keys(sandboxEnv).sort().join(', ') || 'no variables'}).`)}\r\n`
+      : `${yellow('[dojo] The sandbox for this lab is not started: tools in this shell do not point at it yet. Start it on the lab page, then type exit for a shell with its environment.')}\r\n`;
+    const shell = this.options.shell ?? userShell();
+    return new TerminalSession({
+      lab,
+      shell,
+      cwd: workspace,
+      env: shellEnvironment(lab, workspace, sandboxEnv),
+      cols: size.cols,
+      rows: size.rows,
+      sandbox: sandboxEnv ? 'running' : 'not-started',
+      banner,
+      reaper: this.options.reaper,
+      onExit: (session) => {
+        if (this.terminals.get(lab) === session) this.terminals.delete(lab);
+      },
+    });
+  }
+
+  /** Kills every shell (the routes' close handler has already closed the sockets with 1001). */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const fn of this.closeHandlers.splice(0)) fn();
+    for (const timer of this.detachTimers.values()) clearTimeout(timer);
+    this.detachTimers.clear();
+    const all = [...this.terminals.values()];
+    this.terminals.clear();
+    await Promise.all(all.map((t) => t.kill()));
+  }
+}
