@@ -151,7 +151,7 @@ async function stablePort(file: string, host: string): Promise<number> {
  * workspace gets `git init` + origin + the seed commit as its base; an existing one only gets its
  * origin URL refreshed (the port may have changed).
  */
-async function linkWorkspace(workspace: string, url: string): Promise<void> {
+export async function linkWorkspace(workspace: string, url: string): Promise<void> {
   const git = (...args: string[]) =>
     execa('git', args, {
       cwd: workspace,
