@@ -16,8 +16,11 @@ const labs = defineCollection({
   schema: labManifestSchema,
 });
 
+// The question bank: one YAML file per question. DOJO_INTERVIEW_DIR points the build at another
+// folder, as DOJO_LABS_DIR does for labs (the tests build a deliberately broken bank this way).
+const interviewBase = process.env['DOJO_INTERVIEW_DIR'] ?? './interview';
 const interview = defineCollection({
-  loader: glob({ pattern: '*.yaml', base: './interview' }),
+  loader: glob({ pattern: '*.yaml', base: interviewBase }),
   schema: interviewEntrySchema,
 });
 

@@ -5,7 +5,7 @@
  * feedback code, so the matcher sees exactly the talking points the build accepted.
  */
 import { z } from 'zod';
-import { idSchema } from './ids.ts';
+import { expected, idSchema } from './ids.ts';
 
 export const interviewTopics = [
   'terraform-state',
@@ -41,7 +41,11 @@ export const talkingPointSchema = z.strictObject({
   point: z.string().min(5),
   /** Phrases or synonyms the local matcher looks for (stemmed, case-insensitive). */
   match: z
-    .array(z.string().min(2), { error: 'expected "match": a list of phrases the matcher looks for' })
+    .array(z.string().min(2), {
+      error: expected(
+        'expected "match": a list of phrases the matcher looks for, e.g. match: ["lock info", "lock id"]',
+      ),
+    })
     .min(1, { error: 'a talking point needs at least one phrase under "match"' }),
 });
 
@@ -51,17 +55,25 @@ export const interviewEntrySchema = z
   .strictObject({
     question: z.string({ error: 'expected "question": the question as an interviewer asks it' }).min(10),
     probing: z.string({ error: 'expected "probing": one line on what the interviewer is probing' }).min(10),
-    level: z.enum(['junior', 'mid', 'senior'], { error: 'expected "level" to be one of junior, mid, senior' }),
-    kind: z.enum(['technical', 'behavioural'], { error: 'expected "kind" to be technical or behavioural' }),
-    topics: z.array(z.enum(interviewTopics, { error: `expected a topic from: ${interviewTopics.join(', ')}` })).min(1),
+    level: z.enum(['junior', 'mid', 'senior'], {
+      error: expected('expected "level" to be one of junior, mid, senior'),
+    }),
+    kind: z.enum(['technical', 'behavioural'], { error: expected('expected "kind" to be technical or behavioural') }),
+    topics: z
+      .array(z.enum(interviewTopics, { error: expected(`expected a topic from: ${interviewTopics.join(', ')}`) }))
+      .min(1),
     strategy: z
       .array(z.string().min(3))
       .min(2, { error: 'expected "strategy": at least two steps of answer structure' }),
     talkingPoints: z.array(talkingPointSchema).min(3, { error: 'expected at least 3 talking points' }),
     sampleAnswer: z.string({ error: 'expected "sampleAnswer": a first-person sample answer' }).min(200, {
-      error: 'the sample answer is too short: write at least 200 characters, concrete, with a trade-off and a result',
+      error: (issue) =>
+        `the sample answer is too short (${String(issue.input).length} characters): write at least 200, concrete, with a trade-off and a result`,
     }),
-    followUps: z.array(z.string().min(5)).min(1, { error: 'expected at least one follow-up question' }),
+    followUps: z.array(z.string().min(5)).min(2, {
+      error: (issue) =>
+        `expected two follow-up questions an interviewer would ask next, found ${Array.isArray(issue.input) ? issue.input.length : 0}`,
+    }),
     labs: z.array(labLinkSchema).default([]),
     /** A lab step that reproduces this question's story, offered as an incident drill. */
     drill: labLinkSchema.optional(),
