@@ -9,8 +9,8 @@
  * every endpoint the configuration uses points at the emulator, so nothing can reach real AWS
  * (LocalStack issue 8607 is the cautionary tale: a backend that silently wrote to live AWS).
  *
- * The file is regenerated on every sandbox start (the endpoint's port changes) and is the only file
- * the runner writes into a workspace; it says so in its first line.
+ * The file is regenerated on every sandbox start (the endpoint's port changes), says so in its
+ * first line, and belongs in .gitignore (the lab starters list it).
  */
 import { readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -181,7 +181,7 @@ async function readTfSources(dir: string): Promise<string[]> {
 /**
  * Writes `dojo_override.tf` into `dir` for the services its configuration uses, and returns the
  * file's path and the services it covers. Call it again after the learner adds resources of a new
- * service (the runner does before each check run).
+ * service; today the gitops sandbox writes it once at start (s3, sts and iam are always covered).
  */
 export async function writeProviderOverride(
   dir: string,
