@@ -5,6 +5,7 @@
 import type { RunnerContext } from './runner-context.ts';
 import type { Route, UpgradeRoute } from './runner-server.ts';
 import { coreRoutes } from './api-routes.ts';
+import { interviewRoutes } from './routes/interview-routes.ts';
 import { labRuntime } from './session-manager/lab-runtime.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { terminalRoutes } from './routes/terminal-routes.ts';
@@ -16,7 +17,7 @@ export function allRoutes(ctx: RunnerContext): {
 } {
   // Sandboxes and terminals the routes start; the runner stops them all when it closes.
   const runtime = labRuntime(ctx);
-  const routes: Route[] = [...coreRoutes(ctx.labsDir), ...sessionRoutes(runtime.sessions)];
+  const routes: Route[] = [...coreRoutes(ctx.labsDir), ...sessionRoutes(runtime.sessions), ...interviewRoutes(ctx)];
   const upgrades: UpgradeRoute[] = [...terminalRoutes(runtime.terminals, ctx.labsDir)];
   return { routes, upgrades, onClose: runtime.close };
 }
