@@ -164,12 +164,15 @@ export function explainLocalStackExit(
   };
 }
 
-/** URL and Host header for a website request: 127.0.0.1 plus the virtual host, no DNS involved. */
+/**
+ * URL and Host header for a website request: the emulator's address (127.0.0.1 for a local engine,
+ * the engine's host for a remote DOCKER_HOST) plus the virtual host, so no DNS is involved.
+ */
 export function websiteRequest(endpoint: string, bucket: string, path = '/'): { url: string; host: string } {
   const u = new URL(endpoint);
   const clean = path.startsWith('/') ? path : `/${path}`;
   return {
-    url: `http://127.0.0.1:${u.port || '80'}${clean}`,
+    url: `http://${u.hostname === 'localhost' ? '127.0.0.1' : u.hostname}:${u.port || '80'}${clean}`,
     host: `${bucket}.s3-website.localhost.localstack.cloud:${u.port || '80'}`,
   };
 }
@@ -298,7 +301,9 @@ export class LocalStack {
       if (err instanceof LocalStackError) throw err;
       throw friendlyContainerError(err, { image, imageVariable: LOCALSTACK_IMAGE_VARIABLE });
     }
-    const endpoint = `http://127.0.0.1:${started.getPort()}`;
+    // A local engine maps ports on loopback; a remote DOCKER_HOST (a classroom host) on its address.
+    const host = started.getHost() === 'localhost' ? '127.0.0.1' : started.getHost();
+    const endpoint = `http://${host}:${started.getPort()}`;
     const health = parseLocalStackHealth(await (await fetch(`${endpoint}/_localstack/health`)).json());
     return new StartedLocalStack(started, endpoint, image, health.version ?? 'unknown');
   }

@@ -118,6 +118,8 @@ describe('website requests', () => {
       url: 'http://127.0.0.1:4566/missing.html',
       host: 'team-site.s3-website.localhost.localstack.cloud:4566',
     });
+    // A remote engine (DOCKER_HOST=tcp://10.0.0.5:2376) maps ports on its own address.
+    expect(websiteRequest('http://10.0.0.5:32771', 'team-site').url).toBe('http://10.0.0.5:32771/');
     const { url, host } = websiteRequest(endpoint, 'team-site', '/');
     const res = await getWithHost(url, host);
     expect(res.status).toBe(200);
