@@ -30,7 +30,7 @@ const lab = (requires: string[]) => ({
     minutes: 5,
     sandbox: 'aws-emulator',
     requires,
-    steps: [{ id: 's', title: 'Step', outcome: 'Something is true afterwards.' }],
+    steps: [{ id: 's', title: 'Step', outcome: 'Something is true afterwards.', checks: [{ kind: 'command', run: 'true' }] }],
   }),
 });
 
