@@ -197,6 +197,8 @@ export async function initPracticePanel(): Promise<void> {
     answerError.textContent = '';
     answerText.value = '';
     notes.value = '';
+    answerText.readOnly = false;
+    notes.readOnly = false;
     wordCount.textContent = '0 words';
     playback.hidden = true;
     playback.removeAttribute('src');
@@ -241,6 +243,9 @@ export async function initPracticePanel(): Promise<void> {
     }
     state = 'submitted';
     const elapsed = clock.stop();
+    // What was submitted stays on screen, but edits would not be saved: start a new answer instead.
+    answerText.readOnly = true;
+    notes.readOnly = true;
     timerLabel.textContent = 'Answered in';
     timer.textContent = clockText(elapsed);
     submitButton.disabled = true;
