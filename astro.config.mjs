@@ -1,6 +1,7 @@
 // @ts-check
 import { defineConfig } from 'astro/config';
 import mdx from '@astrojs/mdx';
+import { dojoRunnerIntegration } from './src/runner/astro-integration.ts';
 
 // Static output: the runner (src/runner) serves dist/ and the API from one process, so the site
 // itself needs no server adapter. `npm run dev` mounts the same API into Astro's dev server.
@@ -8,7 +9,14 @@ export default defineConfig({
   output: 'static',
   // Tests that build deliberately broken labs use their own cache so they never pollute the real one.
   ...(process.env.DOJO_ASTRO_CACHE_DIR ? { cacheDir: process.env.DOJO_ASTRO_CACHE_DIR } : {}),
-  integrations: [mdx()],
+  integrations: [mdx(), dojoRunnerIntegration()],
   server: { host: '127.0.0.1', port: 4321 },
   devToolbar: { enabled: false },
+  vite: {
+    build: {
+      // Never inline a script into the HTML: the runner's CSP is script-src 'self', which blocks
+      // inline scripts. Other assets keep Vite's default limit.
+      assetsInlineLimit: (file) => (/\.(m?js|ts)$/.test(file) ? false : undefined),
+    },
+  },
 });

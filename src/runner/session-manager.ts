@@ -8,11 +8,10 @@
  * persisted except the reaper's pid records: a runner that restarts starts with every lab stopped
  * and reaps what the previous one left.
  */
-import { mkdirSync } from 'node:fs';
 import createDebug from 'debug';
 import type { StartedSandbox } from '../sandbox/sandbox.ts';
-import { loadLab } from '../shared/load-labs.ts';
-import { workspaceDir } from '../shared/paths.ts';
+import { ensureWorkspace } from '../labs/lab-workspace.ts';
+import { loadLab, type LoadedLab } from '../shared/load-labs.ts';
 import type { SessionEvent, SessionState, SessionStatus } from '../shared/session-events.ts';
 import { Reaper, stopProcesses, targetsOf } from './reaper.ts';
 import { checkStarted, loadSandbox, SandboxLoadError } from './session-manager/load-sandbox.ts';
@@ -83,22 +82,22 @@ export class SessionManager {
     const existing = this.sessions.get(lab);
     if (existing && (existing.state === 'starting' || existing.state === 'running')) return this.describe(existing);
     if (existing?.state === 'stopping') await this.stop(lab);
-    const { manifest } = await loadLab(this.options.labsDir, lab);
-    const session: LabSession = { lab, sandbox: manifest.sandbox, state: 'starting', t0: Date.now() };
+    const loaded = await loadLab(this.options.labsDir, lab);
+    const sandbox = loaded.manifest.sandbox;
+    const session: LabSession = { lab, sandbox, state: 'starting', t0: Date.now() };
     this.sessions.set(lab, session);
-    this.emit(session, 'queued', `Starting the ${manifest.sandbox} sandbox`, 0);
-    session.starting = this.run(session);
+    this.emit(session, 'queued', `Starting the ${sandbox} sandbox`, 0);
+    session.starting = this.run(session, loaded);
     return this.describe(session);
   }
 
-  private async run(session: LabSession): Promise<void> {
+  private async run(session: LabSession, lab: LoadedLab): Promise<void> {
     const abort = new AbortController();
     session.abort = abort;
     let started: StartedSandbox | undefined;
     try {
       const sandbox = await loadSandbox(this.options.sandboxesDir, session.sandbox);
-      const workspace = workspaceDir(this.options.dojoHome, session.lab);
-      mkdirSync(workspace, { recursive: true });
+      const workspace = await ensureWorkspace(lab, this.options.dojoHome);
       started = checkStarted(
         session.sandbox,
         await sandbox.start({

@@ -28,6 +28,12 @@ export const FLOW = {
   highWatermark: 1024 * 1024,
   /** Resume it when acknowledgements bring the count under this. */
   lowWatermark: 256 * 1024,
+  /**
+   * The runner's screen mirror (for replay on reconnect) may lag this far behind before the PTY
+   * pauses for it; it parses at low priority, so a burst is not slowed by it until then.
+   */
+  mirrorHighWatermark: 4 * 1024 * 1024,
+  mirrorLowWatermark: 1024 * 1024,
   /** The server sends at most this many bytes per binary frame. */
   maxBatchBytes: 128 * 1024,
   /** The client acks once this many bytes are rendered, or as soon as it has nothing left to render. */

@@ -187,7 +187,7 @@ describe('flow control', () => {
     }
     expect(sawPaused).toBe(true);
     expect(maxOutbound).toBeLessThanOrEqual(FLOW.highWatermark + FLOW.maxBatchBytes + onePtyRead);
-    expect(maxMirror).toBeLessThanOrEqual(FLOW.highWatermark + onePtyRead);
+    expect(maxMirror).toBeLessThanOrEqual(FLOW.mirrorHighWatermark + FLOW.maxBatchBytes + onePtyRead);
     // The producer was held back: the client got only what it acked plus one window.
     expect(term.bytesReceived()).toBeLessThan(30 * 64 * 1024 + FLOW.highWatermark + FLOW.maxBatchBytes + onePtyRead);
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(64 * 1024 * 1024);
@@ -195,7 +195,9 @@ describe('flow control', () => {
     term.setAutoAck(true);
     await term.waitForText(/DONE-42/, 120_000);
     expect(term.bytesReceived()).toBeGreaterThan(75_000_000);
-    expect(session.stats().peak).toBeLessThanOrEqual(2 * (FLOW.highWatermark + FLOW.maxBatchBytes + onePtyRead));
+    expect(session.stats().peak).toBeLessThanOrEqual(
+      FLOW.highWatermark + FLOW.mirrorHighWatermark + 2 * (FLOW.maxBatchBytes + onePtyRead),
+    );
     await term.close();
   });
 });

@@ -37,6 +37,7 @@ export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}):
   const sessions = new SessionManager({ dojoHome: ctx.dojoHome, labsDir: ctx.labsDir, sandboxesDir, reaper });
   const terminals = new TerminalManager({
     dojoHome: ctx.dojoHome,
+    labsDir: ctx.labsDir,
     sessions,
     reaper,
     ...(options.detachedTtlMs !== undefined ? { detachedTtlMs: options.detachedTtlMs } : {}),

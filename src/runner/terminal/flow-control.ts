@@ -6,9 +6,10 @@
  * - `batch`: read from the PTY, waiting for the next frame;
  * - `mirror`: handed to the server-side headless terminal but not yet parsed by it.
  *
- * Pause when any buffer passes the high watermark (or while a client is being attached, so that
- * the replayed screen and the live stream cannot overlap); resume when every buffer is back under
- * the low one. The hysteresis keeps a fast producer from flapping pause/resume on every chunk.
+ * Pause when client + batch pass the high watermark, or the mirror its own (larger: it parses at
+ * low priority and catches up after a burst), or while a client is being attached, so that the
+ * replayed screen and the live stream cannot overlap; resume when every buffer is back under its
+ * low watermark. The hysteresis keeps a fast producer from flapping pause/resume on every chunk.
  */
 import { FLOW } from '../../shared/terminal-protocol.ts';
 
@@ -21,6 +22,8 @@ export interface FlowCounts {
 export class FlowControl {
   readonly high: number;
   readonly low: number;
+  readonly mirrorHigh: number;
+  readonly mirrorLow: number;
   readonly counts: FlowCounts = { client: 0, batch: 0, mirror: 0 };
   private holds = 0;
   private paused = false;
@@ -28,10 +31,20 @@ export class FlowControl {
   peak = 0;
   private readonly apply: (pause: boolean) => void;
 
-  constructor(apply: (pause: boolean) => void, high: number = FLOW.highWatermark, low: number = FLOW.lowWatermark) {
+  constructor(
+    apply: (pause: boolean) => void,
+    {
+      high = FLOW.highWatermark,
+      low = FLOW.lowWatermark,
+      mirrorHigh = FLOW.mirrorHighWatermark,
+      mirrorLow = FLOW.mirrorLowWatermark,
+    } = {},
+  ) {
     this.apply = apply;
     this.high = high;
     this.low = low;
+    this.mirrorHigh = mirrorHigh;
+    this.mirrorLow = mirrorLow;
   }
 
   get isPaused(): boolean {
@@ -74,10 +87,10 @@ export class FlowControl {
 
   private update(): void {
     const { client, batch, mirror } = this.counts;
-    if (!this.paused && (this.holds > 0 || client + batch >= this.high || mirror >= this.high)) {
+    if (!this.paused && (this.holds > 0 || client + batch >= this.high || mirror >= this.mirrorHigh)) {
       this.paused = true;
       this.apply(true);
-    } else if (this.paused && this.holds === 0 && client + batch < this.low && mirror < this.low) {
+    } else if (this.paused && this.holds === 0 && client + batch < this.low && mirror < this.mirrorLow) {
       this.paused = false;
       this.apply(false);
     }

@@ -7,10 +7,10 @@
  * sandbox starts or stops later, the shell's environment cannot change under it: the page gets a
  * notice saying so (type `exit` for a fresh shell).
  */
-import { mkdirSync } from 'node:fs';
 import createDebug from 'debug';
 import type { WebSocket } from 'ws';
-import { workspaceDir } from '../../shared/paths.ts';
+import { ensureWorkspace } from '../../labs/lab-workspace.ts';
+import { loadLab } from '../../shared/load-labs.ts';
 import type { Reaper } from '../reaper.ts';
 import type { SessionManager } from '../session-manager.ts';
 import { shellEnvironment, userShell } from './shell-environment.ts';
@@ -20,6 +20,7 @@ const debug = createDebug('dojo:runner:terminal');
 
 export interface TerminalManagerOptions {
   dojoHome: string;
+  labsDir: string;
   sessions: SessionManager;
   reaper: Reaper;
   /** Kill a shell nobody has been attached to for this long (default 30 minutes). */
@@ -34,6 +35,8 @@ export class TerminalManager {
   private readonly options: TerminalManagerOptions;
   private readonly terminals = new Map<string, TerminalSession>();
   private readonly detachTimers = new Map<string, NodeJS.Timeout>();
+  /** Two tabs opening the same lab at once must get one shell, not two. */
+  private readonly spawning = new Map<string, Promise<TerminalSession>>();
   private readonly closeHandlers: (() => void)[] = [];
   private closed = false;
 
@@ -68,7 +71,17 @@ export class TerminalManager {
     if (this.closed) throw new Error('the runner is shutting down');
     let terminal = this.terminals.get(lab);
     if (!terminal || terminal.isExited) {
-      terminal = this.spawn(lab, size ?? { cols: 80, rows: 24 });
+      const spawning = this.spawning.get(lab) ?? this.spawn(lab, size ?? { cols: 80, rows: 24 });
+      this.spawning.set(lab, spawning);
+      try {
+        terminal = await spawning;
+      } finally {
+        this.spawning.delete(lab);
+      }
+      if (this.closed) {
+        await terminal.kill();
+        throw new Error('the runner is shutting down');
+      }
       this.terminals.set(lab, terminal);
     }
     const timer = this.detachTimers.get(lab);
@@ -98,9 +111,9 @@ export class TerminalManager {
     this.detachTimers.set(lab, timer);
   }
 
-  private spawn(lab: string, size: { cols: number; rows: number }): TerminalSession {
-    const workspace = workspaceDir(this.options.dojoHome, lab);
-    mkdirSync(workspace, { recursive: true });
+  private async spawn(lab: string, size: { cols: number; rows: number }): Promise<TerminalSession> {
+    // Seed the workspace from the lab's starter first: the shell's cwd must be the folder that stays.
+    const workspace = await ensureWorkspace(await loadLab(this.options.labsDir, lab), this.options.dojoHome);
     const sandboxEnv = this.options.sessions.environment(lab);
     const banner = sandboxEnv
       ? `${yellow(`[dojo] Sandbox running: this shell has its environment (${Object.keys(sandboxEnv).sort().join(', ') || 'no variables'}).`)}\r\n`

@@ -6,15 +6,13 @@
  * PTY, waits until the mirror has parsed everything, sends the serialized screen and only then
  * lets live output flow, so nothing is lost or shown twice.
  *
- * Output path: PTY bytes → mirror, and → batch → one binary frame per event-loop turn (or per
+ * Output path: PTY bytes → batch → one binary frame to the client and one write to the mirror,
+ * sent at once after a quiet spell (keystroke echo) or every few ms while output streams (or per
  * FLOW.maxBatchBytes). FlowControl pauses the PTY when unacknowledged, batched or unparsed bytes
  * pass the high watermark. Lifecycle: spawned by TerminalManager → attached/detached any number of
  * times → exits (the shell ends) or is killed (runner shutdown, or detached for too long).
  */
 import { spawn, type IPty } from '@lydell/node-pty';
-import headlessPackage from '@xterm/headless';
-import type { Terminal as HeadlessTerminal } from '@xterm/headless';
-import serializePackage from '@xterm/addon-serialize';
 import createDebug from 'debug';
 import { WebSocket } from 'ws';
 import { CLOSE, FLOW, type ClientMessage, type ServerMessage } from '../../shared/terminal-protocol.ts';
@@ -22,10 +20,12 @@ import { stopProcesses, targetsOf, type Reaper } from '../reaper.ts';
 import { processInfo } from '../reaper/process-table.ts';
 import { FlowControl, type FlowCounts } from './flow-control.ts';
 import { closeReason } from './close-reason.ts';
-
-const { Terminal } = headlessPackage;
-const { SerializeAddon } = serializePackage;
+import { ScreenMirror } from './screen-mirror.ts';
 const debug = createDebug('dojo:runner:pty');
+/** Output arriving within this many ms of the last frame is a stream, not an echo. */
+const STREAM_GAP_MS = 10;
+/** How long a stream's output is coalesced before it is sent. */
+const STREAM_DELAY_MS = 4;
 
 export interface TerminalSessionOptions {
   lab: string;
@@ -58,8 +58,7 @@ export class TerminalSession {
   readonly pid: number;
   readonly sandbox: 'running' | 'not-started';
   private readonly pty: IPty;
-  private readonly mirror: HeadlessTerminal;
-  private readonly serializer: InstanceType<typeof SerializeAddon>;
+  private readonly mirror: ScreenMirror;
   private readonly flow: FlowControl;
   private readonly reaper: Reaper;
   private readonly scrollback: number;
@@ -67,7 +66,10 @@ export class TerminalSession {
   private client: WebSocket | null = null;
   private attachGeneration = 0;
   private batch: Buffer[] = [];
-  private flushQueued = false;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private flushImmediate: NodeJS.Immediate | null = null;
+  private lastFlush = 0;
+  private inputSinceFlush = false;
   private exitInfo: { code: number; signal?: number } | null = null;
   private readonly exited: Promise<void>;
   private resolveExited: () => void = () => undefined;
@@ -97,15 +99,12 @@ export class TerminalSession {
       if (pause) this.pty.pause();
       else this.pty.resume();
     });
-    this.mirror = new Terminal({
+    this.mirror = new ScreenMirror({
       cols: options.cols,
       rows: options.rows,
       scrollback: this.scrollback,
-      allowProposedApi: true,
+      onParsed: (bytes) => this.flow.remove('mirror', bytes),
     });
-    this.serializer = new SerializeAddon();
-    // The addon's typings name the browser Terminal; the headless one has the same API.
-    this.mirror.loadAddon(this.serializer as never);
     if (options.banner) this.output(Buffer.from(options.banner));
     this.pty.onData((data: string | Buffer) => this.output(typeof data === 'string' ? Buffer.from(data) : data));
     this.pty.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
@@ -130,30 +129,43 @@ export class TerminalSession {
   private output(chunk: Buffer): void {
     const n = chunk.length;
     if (n === 0) return;
-    this.flow.add('mirror', n);
-    this.mirror.write(chunk, () => this.flow.remove('mirror', n));
-    if (!this.client) return;
     this.batch.push(chunk);
     this.flow.add('batch', n);
-    if (this.flow.counts.batch >= FLOW.maxBatchBytes) this.flush();
-    else if (!this.flushQueued) {
-      this.flushQueued = true;
-      // One frame per event-loop turn: everything the PTY gave us in this turn, with no added delay.
-      setImmediate(() => this.flush());
+    if (this.flow.counts.batch >= FLOW.maxBatchBytes) {
+      this.flush();
+      return;
+    }
+    if (this.flushTimer !== null || this.flushImmediate !== null) return;
+    // Interactive output (the echo of a keystroke, the first output after a quiet spell) goes out
+    // this very event-loop turn; a stream (a build log, `yes`) is coalesced for a few ms into
+    // fewer, larger frames, which costs far less per byte in the runner, on the wire and in the browser.
+    if (this.inputSinceFlush || performance.now() - this.lastFlush > STREAM_GAP_MS) {
+      this.flushImmediate = setImmediate(() => this.flush());
+    } else {
+      this.flushTimer = setTimeout(() => this.flush(), STREAM_DELAY_MS);
     }
   }
 
+  /** Sends the batch as one frame and feeds it to the mirror. */
   private flush(): void {
-    this.flushQueued = false;
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer);
+    if (this.flushImmediate !== null) clearImmediate(this.flushImmediate);
+    this.flushTimer = null;
+    this.flushImmediate = null;
     if (this.batch.length === 0) return;
+    this.lastFlush = performance.now();
+    this.inputSinceFlush = false;
     const data = this.batch.length === 1 ? (this.batch[0] as Buffer) : Buffer.concat(this.batch);
     this.batch = [];
+    const n = data.length;
+    this.flow.add('mirror', n);
+    this.mirror.write(data);
     const client = this.client;
     if (client && client.readyState === WebSocket.OPEN) {
-      this.flow.add('client', data.length);
+      this.flow.add('client', n);
       client.send(data, { binary: true });
     }
-    this.flow.remove('batch', data.length);
+    this.flow.remove('batch', n);
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
@@ -174,11 +186,12 @@ export class TerminalSession {
     }
     const release = this.flow.hold();
     try {
+      // Output read before the pause goes to the mirror (no client now), so the replay includes it.
+      this.flush();
       if (size && (size.cols !== this.mirror.cols || size.rows !== this.mirror.rows)) this.resize(size.cols, size.rows);
-      // Everything written to the mirror so far is parsed once this callback runs; the PTY is paused.
-      await new Promise<void>((resolve) => this.mirror.write('', resolve));
+      // The screen after everything written so far; the PTY is paused, so nothing can slip in between.
+      const screen = await this.mirror.serialize();
       if (generation !== this.attachGeneration || this.exitInfo || ws.readyState !== WebSocket.OPEN) return;
-      const screen = this.serializer.serialize({ scrollback: this.scrollback });
       this.send(ws, {
         type: 'attached',
         lab: this.lab,
@@ -210,8 +223,6 @@ export class TerminalSession {
 
   private detachClient(): void {
     this.client = null;
-    this.flow.remove('batch', this.flow.counts.batch);
-    this.batch = [];
     this.flow.resetClient();
   }
 
@@ -219,6 +230,7 @@ export class TerminalSession {
     if (ws !== this.client || this.exitInfo) return;
     switch (message.type) {
       case 'input':
+        this.inputSinceFlush = true;
         this.pty.write(message.data);
         break;
       case 'resize':
