@@ -47,6 +47,8 @@ export const CLOSE = {
   invalidPayload: 1007,
   /** A frame over MAX_CLIENT_FRAME_BYTES. */
   tooBig: 1009,
+  /** A flood of messages before the shell was even attached. */
+  policyViolation: 1008,
   /** The runner is shutting down. */
   goingAway: 1001,
   /** The same lab's terminal was opened elsewhere (another tab): only one client drives a PTY. */

@@ -28,6 +28,8 @@ import type { TerminalManager } from '../terminal/terminal-manager.ts';
 
 const debug = createDebug('dojo:runner:terminal');
 const HEARTBEAT_MS = 30_000;
+/** Messages kept while the shell starts (it takes milliseconds); a flood beyond this is refused. */
+const MAX_EARLY_MESSAGES = 256;
 
 function refuseUpgrade(socket: Duplex, status: number, statusText: string, message: string): void {
   const body = `${message}\n`;
@@ -98,8 +100,9 @@ export function terminalRoutes(terminals: TerminalManager, labsDir: string): Upg
         ws.close(message.code, closeReason(message.reason));
         return;
       }
-      if (!attached || !session) early.push(message);
-      else session.handle(ws, message);
+      if (attached && session) session.handle(ws, message);
+      else if (early.length < MAX_EARLY_MESSAGES) early.push(message);
+      else ws.close(CLOSE.policyViolation, 'expected at most 256 messages before the shell is attached');
     });
     ws.on('close', () => terminals.detach(lab, ws));
     terminals
