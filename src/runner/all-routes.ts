@@ -9,6 +9,7 @@ import { interviewRoutes } from './routes/interview-routes.ts';
 import { labRuntime } from './session-manager/lab-runtime.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { terminalRoutes } from './routes/terminal-routes.ts';
+import { labRoutes, sandboxAccessFrom } from './routes/lab-routes.ts';
 
 export function allRoutes(ctx: RunnerContext): {
   routes: Route[];
@@ -17,7 +18,12 @@ export function allRoutes(ctx: RunnerContext): {
 } {
   // Sandboxes and terminals the routes start; the runner stops them all when it closes.
   const runtime = labRuntime(ctx);
-  const routes: Route[] = [...coreRoutes(ctx.labsDir), ...sessionRoutes(runtime.sessions), ...interviewRoutes(ctx)];
+  const routes: Route[] = [
+    ...coreRoutes(ctx.labsDir),
+    ...sessionRoutes(runtime.sessions),
+    ...interviewRoutes(ctx),
+    ...labRoutes(ctx, sandboxAccessFrom(runtime.sessions)),
+  ];
   const upgrades: UpgradeRoute[] = [...terminalRoutes(runtime.terminals, ctx.labsDir)];
   return { routes, upgrades, onClose: runtime.close };
 }
