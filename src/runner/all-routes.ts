@@ -22,7 +22,7 @@ export function allRoutes(ctx: RunnerContext): {
     ...coreRoutes(ctx.labsDir),
     ...sessionRoutes(runtime.sessions),
     ...interviewRoutes(ctx),
-    ...labRoutes(ctx, sandboxAccessFrom(runtime.sessions)),
+    ...labRoutes(ctx, sandboxAccessFrom(runtime.sessions, runtime.terminals)),
   ];
   const upgrades: UpgradeRoute[] = [...terminalRoutes(runtime.terminals, ctx.labsDir)];
   return { routes, upgrades, onClose: runtime.close };

@@ -11,7 +11,7 @@ test('the catalog lists the remote-state lab and opens it', async ({ page, runne
   await card.getByRole('link').click();
   await expect(page).toHaveURL(`${runner.origin}/labs/terraform-state/`);
   await expect(
-    page.getByRole('heading', { level: 3, name: 'Release a lock left by an interrupted apply' }),
+    page.getByRole('heading', { level: 2, name: '4. Release a lock left by an interrupted apply' }),
   ).toBeVisible();
   // The API answers this browser because the launch cookie was set.
   const status = await page.evaluate(async () => (await fetch('/api/doctor')).status);

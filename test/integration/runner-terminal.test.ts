@@ -87,9 +87,30 @@ describe('terminal over WebSocket', () => {
     await next.close();
   });
 
-  it('gives a shell started after the sandbox the sandbox environment', async () => {
+  it('swaps an untouched shell for one with the sandbox environment when the sandbox starts', async () => {
+    const term = await t.terminal('sleepy-lab');
+    expect((await term.attached).sandbox).toBe('not-started');
+    expect((await t.api('/api/labs/sleepy-lab/session', { method: 'POST' })).status).toBe(202);
+    // Nobody typed yet: the same socket is re-attached to a new shell that has the environment.
+    await vi.waitFor(
+      () => expect(term.messages.filter((m) => m.type === 'attached').at(-1)).toMatchObject({ sandbox: 'running' }),
+      {
+        timeout: 20_000,
+      },
+    );
+    term.type('echo "sandbox=$DOJO_SANDBOX pid=$SLEEPY_PID"\r');
+    await term.waitForText(/sandbox=sleepy pid=\d+/);
+    // End this shell so the next test starts from none.
+    term.type('exit\r');
+    await term.closed;
+    expect((await t.api('/api/labs/sleepy-lab/session', { method: 'DELETE' })).status).toBe(200);
+  });
+
+  it('never swaps a shell somebody has typed into: it tells the page instead', async () => {
     const old = await t.terminal('sleepy-lab');
     await old.attached;
+    old.type('export MINE=kept\r');
+    await vi.waitFor(() => expect(t.runtime.terminals.get('sleepy-lab')?.hasHadInput).toBe(true));
     const started = await t.api('/api/labs/sleepy-lab/session', { method: 'POST' });
     expect(started.status).toBe(202);
     await vi.waitFor(async () => {
@@ -98,6 +119,7 @@ describe('terminal over WebSocket', () => {
     });
     // The open shell cannot change its environment: the page is told so.
     await vi.waitFor(() => expect(old.messages.some((m) => m.type === 'notice')).toBe(true));
+    expect(old.messages.filter((m) => m.type === 'attached')).toHaveLength(1);
     old.type('exit\r');
     await old.closed;
     const fresh = await t.terminal('sleepy-lab');

@@ -30,7 +30,9 @@ const lab = (requires: string[]) => ({
     minutes: 5,
     sandbox: 'aws-emulator',
     requires,
-    steps: [{ id: 's', title: 'Step', outcome: 'Something is true afterwards.', checks: [{ kind: 'command', run: 'true' }] }],
+    steps: [
+      { id: 's', title: 'Step', outcome: 'Something is true afterwards.', checks: [{ kind: 'command', run: 'true' }] },
+    ],
   }),
 });
 

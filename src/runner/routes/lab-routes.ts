@@ -18,6 +18,7 @@ import type { RunnerContext } from '../runner-context.ts';
 import { ProgressStore } from '../progress-store.ts';
 import { WorkspaceWatcher } from '../workspace-watcher.ts';
 import type { SessionManager } from '../session-manager.ts';
+import type { TerminalManager } from '../terminal/terminal-manager.ts';
 
 /** What the lab routes need from the session manager. */
 export interface SandboxAccess {
@@ -26,6 +27,8 @@ export interface SandboxAccess {
   stop(lab: string): Promise<unknown>;
   /** Resolves when the lab's sandbox is running, rejects when its start failed. */
   whenRunning(lab: string, timeoutMs: number): Promise<void>;
+  /** Ends the lab's shell (its folder is about to move to the backups); the page opens a new one. */
+  endShell?(lab: string): Promise<void>;
 }
 
 export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher = new WorkspaceWatcher()): Route[] {
@@ -221,6 +224,7 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
           // A step's starting point is: a fresh starter, a fresh emulator, and every earlier step
           // replayed from its proven solution. The old workspace is moved aside first, never deleted.
           const hadSandbox = sandboxes.environment(l.id) !== null;
+          await sandboxes.endShell?.(l.id);
           if (hadSandbox) await sandboxes.stop(l.id);
           const { workspace, backup } = await resetWorkspace(l, ctx.dojoHome);
           const replayed: string[] = [];
@@ -250,9 +254,12 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
   ];
 }
 
-/** Adapts the runner's SessionManager to what the lab routes need. */
-export function sandboxAccessFrom(sessions: SessionManager): SandboxAccess {
+/** Adapts the runner's SessionManager (and terminals) to what the lab routes need. */
+export function sandboxAccessFrom(sessions: SessionManager, terminals?: TerminalManager): SandboxAccess {
   return {
+    endShell: async (lab) => {
+      await terminals?.get(lab)?.kill();
+    },
     environment: (lab) => sessions.environment(lab),
     start: (lab) => sessions.start(lab),
     stop: (lab) => sessions.stop(lab),

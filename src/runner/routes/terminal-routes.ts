@@ -100,7 +100,9 @@ export function terminalRoutes(terminals: TerminalManager, labsDir: string): Upg
         ws.close(message.code, closeReason(message.reason));
         return;
       }
-      if (attached && session) session.handle(ws, message);
+      // The manager's current shell, not the one first attached: it may have been swapped for one
+      // with the sandbox's environment (see TerminalManager).
+      if (attached && session) (terminals.get(lab) ?? session).handle(ws, message);
       else if (early.length < MAX_EARLY_MESSAGES) early.push(message);
       else ws.close(CLOSE.policyViolation, 'expected at most 256 messages before the shell is attached');
     });

@@ -4,8 +4,10 @@
  * been attached for `detachedTtlMs`, or on shutdown.
  *
  * A shell gets the sandbox's environment if the lab's session is running when it starts. When the
- * sandbox starts or stops later, the shell's environment cannot change under it: the page gets a
- * notice saying so (type `exit` for a fresh shell).
+ * sandbox starts later (the page starts it while the learner reads, so this is the common case) and
+ * nobody has typed into the shell yet, the shell is replaced by one with the sandbox's environment
+ * and the page re-attached to it. A shell somebody has used is never replaced: its environment
+ * cannot change under it, so the page gets a notice instead (type `exit` for a fresh shell).
  */
 import createDebug from 'debug';
 import type { WebSocket } from 'ws';
@@ -45,7 +47,11 @@ export class TerminalManager {
     const unsubscribe = options.sessions.subscribe('*', (event) => {
       const terminal = this.terminals.get(event.lab);
       if (!terminal) return;
-      if (event.state === 'running' && terminal.sandbox === 'not-started') {
+      if (event.state === 'running' && terminal.sandbox === 'not-started' && !terminal.hasHadInput) {
+        void this.replaceForSandbox(event.lab, terminal).catch((err: unknown) =>
+          debug('replacing the shell of %s failed: %O', event.lab, err),
+        );
+      } else if (event.state === 'running' && terminal.sandbox === 'not-started') {
         terminal.notice(
           'The sandbox is running now. This shell started before it: type exit to get a shell with its environment.',
         );
@@ -96,6 +102,11 @@ export class TerminalManager {
     const terminal = this.terminals.get(lab);
     if (!terminal) return;
     terminal.detach(ws);
+    this.scheduleReap(lab, terminal);
+  }
+
+  /** Kills `terminal` after detachedTtlMs unless a client attaches first. */
+  private scheduleReap(lab: string, terminal: TerminalSession): void {
     if (terminal.hasClient || this.closed) return;
     const ttl = this.options.detachedTtlMs ?? 30 * 60_000;
     const previous = this.detachTimers.get(lab);
@@ -109,6 +120,26 @@ export class TerminalManager {
     }, ttl);
     timer.unref();
     this.detachTimers.set(lab, timer);
+  }
+
+  /** Swaps an untouched shell for one with the sandbox's environment, keeping the page attached. */
+  private async replaceForSandbox(lab: string, old: TerminalSession): Promise<void> {
+    if (this.closed || this.spawning.has(lab)) return;
+    const size = old.size;
+    const ws = old.releaseClient();
+    this.terminals.delete(lab);
+    const spawning = this.spawn(lab, size);
+    this.spawning.set(lab, spawning);
+    let fresh: TerminalSession;
+    try {
+      fresh = await spawning;
+    } finally {
+      this.spawning.delete(lab);
+    }
+    this.terminals.set(lab, fresh);
+    await old.kill(500);
+    if (ws && ws.readyState === ws.OPEN) await fresh.attach(ws, size);
+    else this.scheduleReap(lab, fresh);
   }
 
   private async spawn(lab: string, size: { cols: number; rows: number }): Promise<TerminalSession> {

@@ -64,6 +64,7 @@ export class TerminalSession {
   private readonly scrollback: number;
   private readonly onExit: (session: TerminalSession) => void;
   private client: WebSocket | null = null;
+  private typed = false;
   private attachGeneration = 0;
   private batch: Buffer[] = [];
   private flushTimer: NodeJS.Timeout | null = null;
@@ -221,6 +222,23 @@ export class TerminalSession {
     return this.client !== null;
   }
 
+  /** Whether anybody has typed into this shell yet (an untouched shell can be replaced silently). */
+  get hasHadInput(): boolean {
+    return this.typed;
+  }
+
+  /** The current size, for a replacement shell. */
+  get size(): { cols: number; rows: number } {
+    return { cols: this.mirror.cols, rows: this.mirror.rows };
+  }
+
+  /** Detaches the current client without closing its socket and returns it (to attach elsewhere). */
+  releaseClient(): WebSocket | null {
+    const ws = this.client;
+    this.detachClient();
+    return ws;
+  }
+
   private detachClient(): void {
     this.client = null;
     this.flow.resetClient();
@@ -231,6 +249,7 @@ export class TerminalSession {
     switch (message.type) {
       case 'input':
         this.inputSinceFlush = true;
+        this.typed = true;
         this.pty.write(message.data);
         break;
       case 'resize':
