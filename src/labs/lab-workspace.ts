@@ -13,21 +13,41 @@ async function exists(p: string): Promise<boolean> {
   return (await stat(p).catch(() => null)) !== null;
 }
 
+// The page, its terminal and the sandbox all ask for the workspace at once on first visit: one
+// seeding per folder at a time, and the copy lands under a temporary name then moves into place.
+const seeding = new Map<string, Promise<string>>();
+
 /**
  * Creates the workspace from the starter if it does not exist yet or is empty (a terminal or
  * sandbox may have created the folder first); returns its path. A workspace with files is never
  * touched.
  */
-export async function ensureWorkspace(lab: LoadedLab, dojoHome: string): Promise<string> {
+export function ensureWorkspace(lab: LoadedLab, dojoHome: string): Promise<string> {
   const dir = workspaceDir(dojoHome, lab.id);
+  const running = seeding.get(dir);
+  if (running) return running;
+  const work = seed(lab, dir).finally(() => seeding.delete(dir));
+  seeding.set(dir, work);
+  return work;
+}
+
+async function seed(lab: LoadedLab, dir: string): Promise<string> {
   if (await exists(dir)) {
     if ((await readdir(dir)).length > 0) return dir;
-    await rm(dir, { recursive: true });
+    await rm(dir, { recursive: true, force: true });
   }
   await mkdir(path.dirname(dir), { recursive: true });
   const starter = path.join(lab.dir, 'starter');
-  if (await exists(starter)) await cp(starter, dir, { recursive: true });
-  else await mkdir(dir, { recursive: true });
+  const staging = `${dir}.seeding-${process.pid}-${Date.now()}`;
+  if (await exists(starter)) await cp(starter, staging, { recursive: true });
+  else await mkdir(staging, { recursive: true });
+  try {
+    await rename(staging, dir);
+  } catch (err) {
+    // Another process seeded it first: keep theirs.
+    await rm(staging, { recursive: true, force: true });
+    if (!(await exists(dir))) throw err;
+  }
   return dir;
 }
 

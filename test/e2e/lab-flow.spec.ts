@@ -1,0 +1,92 @@
+/**
+ * A learner works through the first two steps of terraform-state using only the page and its
+ * terminal: Check fails with its message, they type the fix, Check passes, a reload keeps progress.
+ * Real sandbox (moto_server), real tofu/terraform, real aws CLI.
+ */
+import { existsSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
+import path from 'node:path';
+import { expect, test } from './fixtures.ts';
+
+const toolchain = path.resolve('.toolchain');
+function has(bin: string): boolean {
+  const dirs = [
+    ...(process.env['PATH'] ?? '').split(path.delimiter),
+    path.join(toolchain, 'bin'),
+    path.join(toolchain, 'venv', 'bin'),
+  ];
+  return dirs.some((d) => existsSync(path.join(d, bin)));
+}
+
+test('complete the first two steps of terraform-state in the browser', async ({ page, runner }, testInfo) => {
+  test.setTimeout(120_000);
+  const missing = ['moto_server', 'aws'].filter((b) => !has(b)).concat(has('tofu') || has('terraform') ? [] : ['tofu']);
+  if (missing.length) {
+    if (process.env['CI'] === 'true')
+      throw new Error(`CI=true but ${missing.join(', ')} missing: run scripts/toolchain.sh`);
+    const file = process.env['DOJO_MISSING_TOOLS_FILE'];
+    if (file) for (const m of missing) appendFileSync(file, `${m}\trun scripts/toolchain.sh\n`);
+    testInfo.skip(true, `missing ${missing.join(', ')}`);
+  }
+
+  await page.goto(runner.launchUrl);
+  await page.goto(`${runner.origin}/labs/terraform-state/`);
+  const bench = page.getByRole('complementary', { name: 'Sandbox and terminal' });
+  // The sandbox starts while the learner reads; the untouched shell is swapped for one that has its environment.
+  await expect(bench.locator('[data-state]').first()).toHaveText(/running/, { timeout: 60_000 });
+  const terminal = bench.getByRole('region', { name: 'Terminal' });
+  await expect(terminal.locator('[data-status]')).toContainText('sandbox environment loaded', { timeout: 30_000 });
+  const screen = terminal.locator('.xterm-rows');
+  // Each command ends by echoing a marker computed by the shell (e.g. $((40+2))), so the wait is for
+  // the command's output, never for the echo of what was typed.
+  const run = async (command: string, expected: RegExp | string, timeout = 60_000) => {
+    await terminal.locator('.xterm-screen').click();
+    await page.keyboard.type(command);
+    await page.keyboard.press('Enter');
+    await expect(screen).toContainText(expected, { timeout });
+  };
+
+  const step1 = page.locator('#step-local-state');
+  await step1.getByRole('button', { name: 'Check' }).click();
+  await expect(step1.locator('.result')).toContainText(
+    'terraform_data.vpc not found in terraform.tfstate (state has no resources)',
+  );
+  await expect(step1.locator('.badge.status')).toHaveText('not yet');
+
+  await run(
+    '$TF init -input=false -no-color >/dev/null && $TF apply -auto-approve -no-color >/dev/null && echo APPLIED-$((40+2))',
+    'APPLIED-42',
+  );
+  await step1.getByRole('button', { name: 'Check' }).click();
+  await expect(step1.locator('.result')).toContainText('PASS: every check agrees.');
+  await expect(step1.locator('.badge.status')).toHaveText('passed');
+
+  const step2 = page.locator('#step-remote-backend');
+  await step2.getByRole('button', { name: 'Check' }).click();
+  await expect(step2.locator('.result')).toContainText('bucket s3://dojo-tfstate not found in the emulator');
+  await step2.getByRole('button', { name: /Hint/ }).click();
+  await expect(step2.locator('.hints li:not([hidden])')).toHaveCount(1);
+
+  await run('clear; aws s3api create-bucket --bucket dojo-tfstate --output text && echo BUCKET-$((40+2))', 'BUCKET-42');
+  await run(
+    'aws s3api put-bucket-versioning --bucket dojo-tfstate --versioning-configuration Status=Enabled && echo VERSIONING-$((40+2))',
+    'VERSIONING-42',
+  );
+  await run(
+    `printf 'terraform {\\n  backend "s3" {\\n    bucket = "dojo-tfstate"\\n    key = "platform/network.tfstate"\\n    region = "us-east-1"\\n    use_path_style = true\\n  }\\n}\\n' > backend.tf && echo BACKEND-$((40+2))`,
+    'BACKEND-42',
+  );
+  await run(
+    'clear; $TF init -migrate-state -force-copy -input=false -no-color | grep -q "Successfully configured" && echo MIGRATED-$((40+2))',
+    'MIGRATED-42',
+  );
+  await step2.getByRole('button', { name: 'Check' }).click();
+  await expect(step2.locator('.result')).toContainText('PASS: every check agrees.');
+
+  // Progress survives a reload: badges and the revealed hint come back from the runner.
+  await page.reload();
+  await expect(page.locator('#step-local-state .badge.status')).toHaveText('passed');
+  await expect(page.locator('#step-remote-backend .badge.status')).toHaveText('passed');
+  await expect(page.locator('#step-remote-backend .hints li:not([hidden])')).toHaveCount(1);
+  await expect(page.locator('#step-locking .badge.status')).toHaveText('not started');
+});
