@@ -88,9 +88,11 @@ export function judgeStateMeta(
       ok,
       expected: b.serial === 'increased' ? `serial > ${after.serial}` : `serial >= ${after.serial}`,
       found: `serial ${state.serial}`,
-      message: ok
-        ? `serial moved forward (${after.serial} → ${state.serial})`
-        : `serial went backwards: ${after.serial} → ${state.serial}`,
+      message: !ok
+        ? `serial went backwards: ${after.serial} → ${state.serial}`
+        : state.serial === after.serial
+          ? `serial unchanged (${state.serial}): nothing was lost`
+          : `serial moved forward (${after.serial} → ${state.serial})`,
       hint:
         o.hint ??
         'Other copies of this state (CI caches, teammates) hold the higher serial; write the recovered state with a serial above the current one (state push refuses lower serials for this reason).',

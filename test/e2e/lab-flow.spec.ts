@@ -18,16 +18,20 @@ function has(bin: string): boolean {
   return dirs.some((d) => existsSync(path.join(d, bin)));
 }
 
+/** Fails under CI=true, skips elsewhere (recording the missing tools for npm test's summary). */
+function requireLabTools(testInfo: import('@playwright/test').TestInfo): void {
+  const missing = ['moto_server', 'aws'].filter((b) => !has(b)).concat(has('tofu') || has('terraform') ? [] : ['tofu']);
+  if (!missing.length) return;
+  if (process.env['CI'] === 'true')
+    throw new Error(`CI=true but ${missing.join(', ')} missing: run scripts/toolchain.sh`);
+  const file = process.env['DOJO_MISSING_TOOLS_FILE'];
+  if (file) for (const m of missing) appendFileSync(file, `${m}\trun scripts/toolchain.sh\n`);
+  testInfo.skip(true, `missing ${missing.join(', ')}`);
+}
+
 test('complete the first two steps of terraform-state in the browser', async ({ page, runner }, testInfo) => {
   test.setTimeout(120_000);
-  const missing = ['moto_server', 'aws'].filter((b) => !has(b)).concat(has('tofu') || has('terraform') ? [] : ['tofu']);
-  if (missing.length) {
-    if (process.env['CI'] === 'true')
-      throw new Error(`CI=true but ${missing.join(', ')} missing: run scripts/toolchain.sh`);
-    const file = process.env['DOJO_MISSING_TOOLS_FILE'];
-    if (file) for (const m of missing) appendFileSync(file, `${m}\trun scripts/toolchain.sh\n`);
-    testInfo.skip(true, `missing ${missing.join(', ')}`);
-  }
+  requireLabTools(testInfo);
 
   await page.goto(runner.launchUrl);
   await page.goto(`${runner.origin}/labs/terraform-state/`);
@@ -89,4 +93,58 @@ test('complete the first two steps of terraform-state in the browser', async ({ 
   await expect(page.locator('#step-remote-backend .badge.status')).toHaveText('passed');
   await expect(page.locator('#step-remote-backend .hints li:not([hidden])')).toHaveCount(1);
   await expect(page.locator('#step-locking .badge.status')).toHaveText('not started');
+});
+
+test('finish the lab from the page: solutions, the staged held lock released in the terminal, recovery', async ({
+  page,
+  runner,
+}, testInfo) => {
+  test.setTimeout(180_000);
+  requireLabTools(testInfo);
+  await page.goto(runner.launchUrl);
+  await page.goto(`${runner.origin}/labs/terraform-state/`);
+  const bench = page.getByRole('complementary', { name: 'Sandbox and terminal' });
+  await expect(bench.locator('[data-state]').first()).toHaveText(/running/, { timeout: 60_000 });
+  const terminal = bench.getByRole('region', { name: 'Terminal' });
+  await expect(terminal.locator('[data-status]')).toContainText('sandbox environment loaded', { timeout: 30_000 });
+  const screen = terminal.locator('.xterm-rows');
+  const type = async (command: string, marker: string) => {
+    await terminal.locator('.xterm-screen').click();
+    await page.keyboard.type(command);
+    await page.keyboard.press('Enter');
+    await expect(screen).toContainText(marker, { timeout: 60_000 });
+  };
+  page.on('dialog', (d) => void d.accept());
+  const badge = (step: string) => page.locator(`#step-${step} .badge.status`);
+
+  // Nobody stays stuck: "Apply solution" runs the reference answer and checks the step.
+  for (const step of ['local-state', 'remote-backend', 'locking']) {
+    await page.locator(`#step-${step}`).getByRole('button', { name: 'Apply solution' }).click();
+    await expect(badge(step)).toHaveText('passed', { timeout: 60_000 });
+  }
+
+  // The break-it moment: the page stages a real killed apply; the lock is really held.
+  const held = page.locator('#step-held-lock');
+  await held.getByRole('button', { name: 'Simulate the killed CI apply' }).click();
+  await expect(held.locator('.result')).toContainText('Staged.', { timeout: 60_000 });
+  await held.getByRole('button', { name: 'Check' }).click();
+  await expect(held.locator('.result')).toContainText(/state is locked: (lockfile|dynamodb) lock ID/);
+  await type(
+    'clear; id=$($TF plan -lock-timeout=0s -no-color 2>&1 | sed -n "s/^[│ ]*ID: *//p" | head -1); $TF force-unlock -force "$id" >/dev/null && echo UNLOCKED-$((40+2))',
+    'UNLOCKED-42',
+  );
+  await held.getByRole('button', { name: 'Check' }).click();
+  await expect(badge('held-lock')).toHaveText('passed');
+
+  const recover = page.locator('#step-recover-state');
+  await recover.getByRole('button', { name: 'Apply the bad hotfix' }).click();
+  await expect(recover.locator('.result')).toContainText('Staged.', { timeout: 60_000 });
+  await recover.getByRole('button', { name: 'Check' }).click();
+  await expect(recover.locator('.result')).toContainText('terraform_data.vpc input.cidr = "10.40.0.0/16"');
+  await recover.getByRole('button', { name: 'Apply solution' }).click();
+  await expect(badge('recover-state')).toHaveText('passed', { timeout: 60_000 });
+
+  await type('clear; $TF plan -detailed-exitcode -no-color >/dev/null; echo "EXIT-$?-$((40+2))"', 'EXIT-0-42');
+  await page.locator('#step-no-drift').getByRole('button', { name: 'Check' }).click();
+  await expect(badge('no-drift')).toHaveText('passed');
 });
