@@ -11,4 +11,8 @@ if (major < 22 || (major === 22 && minor < 18)) {
   process.exit(1);
 }
 const { main } = await import('../src/cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit explicitly: a child a failed command left behind must not keep the CLI alive (execa's
+// cleanup stops the children it started when the process exits).
+const code = await main(process.argv.slice(2));
+// Let piped output drain first (pipes are asynchronous on macOS), then exit.
+process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));

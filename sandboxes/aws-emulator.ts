@@ -1,27 +1,35 @@
 /**
  * Sandbox "aws-emulator": an AWS API on loopback for labs that need S3 and DynamoDB but no
- * Kubernetes. Without a container engine it runs a `moto_server` process; every AWS client the
- * learner or a check uses is pointed at it through AWS_ENDPOINT_URL with dummy credentials, so
- * nothing can reach a real AWS account (Terraform's s3 backend and the AWS CLI both honour it).
+ * Kubernetes. It prefers a `moto_server` process (starts in about a second, no image to pull, and
+ * honours both DynamoDB locks and the S3 conditional writes behind use_lockfile, tested); without
+ * moto_server it uses LocalStack in a container when an engine answers (DOJO_AWS_EMULATOR picks
+ * explicitly). Every AWS client the learner or a check uses is pointed at it through
+ * AWS_ENDPOINT_URL with dummy credentials, so nothing can reach a real AWS account (Terraform's s3
+ * backend and the AWS CLI both honour it).
  */
-import { MotoServer } from '../src/sandbox/moto-server.ts';
+import { startAwsEmulator } from '../src/sandbox/aws-emulator.ts';
 import { detectTerraformCli } from '../src/sandbox/terraform-cli.ts';
-import { toolEnv } from '../src/sandbox/which.ts';
+import { toolEnv, which } from '../src/sandbox/which.ts';
 import type { Sandbox, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
 
 const awsEmulator: Sandbox = {
   id: 'aws-emulator',
-  title: 'AWS emulator (moto_server)',
+  title: 'AWS emulator (moto_server, or LocalStack in a container)',
   async start(options: SandboxStartOptions): Promise<StartedSandbox> {
     const report = options.onProgress ?? (() => undefined);
     report({ phase: 'find-tools', message: 'Looking for terraform or tofu', percent: 5 });
     const cli = await detectTerraformCli(undefined, process.env);
-    report({ phase: 'start-emulator', message: 'Starting moto_server on 127.0.0.1', percent: 20 });
-    const moto = await new MotoServer().start();
-    report({ phase: 'ready', message: `moto_server answering at ${moto.endpoint}`, percent: 100 });
+    report({ phase: 'start-emulator', message: 'Starting the AWS emulator on 127.0.0.1', percent: 20 });
+    const emulator = await startAwsEmulator({
+      ...(process.env['DOJO_AWS_EMULATOR'] ? {} : { prefer: which('moto_server') ? 'moto-process' : 'auto' }),
+      services: ['s3', 'dynamodb', 'sts', 'iam'],
+      sandboxId: 'aws-emulator',
+      onProgress: (message) => report({ phase: 'start-emulator', message, percent: 50 }),
+    });
+    report({ phase: 'ready', message: `${emulator.description}`, percent: 100 });
     const env: Record<string, string> = {
       PATH: toolEnv().PATH ?? '',
-      AWS_ENDPOINT_URL: moto.endpoint,
+      AWS_ENDPOINT_URL: emulator.endpoint,
       AWS_ACCESS_KEY_ID: 'test',
       AWS_SECRET_ACCESS_KEY: 'test',
       AWS_REGION: 'us-east-1',
@@ -39,13 +47,10 @@ const awsEmulator: Sandbox = {
     return {
       id: 'aws-emulator',
       env,
-      pids: moto.pid === undefined ? [] : [moto.pid],
-      services: {
-        'AWS emulator': `moto_server at ${moto.endpoint}`,
-        Terraform: `${cli.flavor} ${cli.version} (${cli.binary})`,
-      },
-      stop: () => moto.stop(),
-      [Symbol.asyncDispose]: () => moto.stop(),
+      pids: [...emulator.pids],
+      services: { 'AWS emulator': emulator.description, Terraform: `${cli.flavor} ${cli.version} (${cli.binary})` },
+      stop: () => emulator.stop(),
+      [Symbol.asyncDispose]: () => emulator.stop(),
     };
   },
 };

@@ -11,7 +11,8 @@ import path from 'node:path';
 import type { LoadedLab } from '../shared/load-labs.ts';
 import type { StepResult } from '../shared/check-result.ts';
 import { runStepChecks } from '../checks/check-engine.ts';
-import { loadSandbox } from '../sandbox/load-sandbox.ts';
+import { loadSandbox } from '../runner/session-manager/load-sandbox.ts';
+import { sandboxesDir } from '../shared/paths.ts';
 import { toolEnv } from '../sandbox/which.ts';
 import type { SandboxProgress } from '../sandbox/sandbox.ts';
 import { ensureWorkspace } from './lab-workspace.ts';
@@ -60,7 +61,7 @@ export async function selfTestLab(
   const report: SelfTestReport = { lab: lab.id, passed: false, sandbox: {}, steps: [], problems: [], durationMs: 0 };
   try {
     const workspace = await ensureWorkspace(lab, home);
-    const sandbox = await loadSandbox(lab.manifest.sandbox);
+    const sandbox = await loadSandbox(sandboxesDir(), lab.manifest.sandbox);
     onEvent({ type: 'phase', message: `starting sandbox ${sandbox.id}` });
     await using started_ = await sandbox.start({
       workspace,

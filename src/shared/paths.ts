@@ -29,3 +29,8 @@ export function dojoHome(env: NodeJS.ProcessEnv = process.env): string {
 export function workspaceDir(home: string, labId: string): string {
   return path.join(home, 'workspaces', labId);
 }
+
+/** Where `sandboxes/<id>.ts` live: DOJO_SANDBOXES_DIR (tests), else the repository's sandboxes/. */
+export function sandboxesDir(env: NodeJS.ProcessEnv = process.env): string {
+  return path.resolve(env['DOJO_SANDBOXES_DIR'] ?? path.join(repoRoot, 'sandboxes'));
+}

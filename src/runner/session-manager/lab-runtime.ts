@@ -4,7 +4,7 @@
  * `dojo start` (reap on start) and the dev-server integration share it; `close()` stops it all.
  */
 import path from 'node:path';
-import { repoRoot } from '../../shared/paths.ts';
+import { sandboxesDir as defaultSandboxesDir } from '../../shared/paths.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import { Reaper } from '../reaper.ts';
 import { SessionManager } from '../session-manager.ts';
@@ -30,9 +30,7 @@ const runtimes = new WeakMap<RunnerContext, LabRuntime>();
 export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}): LabRuntime {
   const existing = runtimes.get(ctx);
   if (existing) return existing;
-  const sandboxesDir = path.resolve(
-    options.sandboxesDir ?? process.env['DOJO_SANDBOXES_DIR'] ?? path.join(repoRoot, 'sandboxes'),
-  );
+  const sandboxesDir = path.resolve(options.sandboxesDir ?? defaultSandboxesDir());
   const reaper = new Reaper(ctx.dojoHome).open();
   const sessions = new SessionManager({ dojoHome: ctx.dojoHome, labsDir: ctx.labsDir, sandboxesDir, reaper });
   const terminals = new TerminalManager({
