@@ -177,3 +177,13 @@ export function connectTerminal(
     ws.once('error', reject);
   });
 }
+
+/** Whether a process with this pid exists (signal 0 probes without touching it). */
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionEventSchema, sessionStatusSchema, type SessionEvent } from '../../src/shared/session-events.ts';
 import { allProcesses } from '../../src/runner/reaper/process-table.ts';
-import { startTestRunner, type TestRunner } from '../helpers/runner-harness.ts';
+import { isAlive, startTestRunner, type TestRunner } from '../helpers/runner-harness.ts';
 
 let t: TestRunner;
 beforeAll(async () => {
@@ -17,14 +17,7 @@ afterAll(async () => {
   await t[Symbol.asyncDispose]();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 
 /** Reads `progress` events from the SSE stream until `until` says stop (or the time runs out). */
 async function readEvents(lab: string, until: (e: SessionEvent) => boolean, start?: () => Promise<unknown>) {

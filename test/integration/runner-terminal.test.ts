@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import WebSocket from 'ws';
 import { workspaceDir } from '../../src/shared/paths.ts';
 import { CLOSE, FLOW, MAX_CLIENT_FRAME_BYTES } from '../../src/shared/terminal-protocol.ts';
-import { startTestRunner, TOKEN, type TestRunner } from '../helpers/runner-harness.ts';
+import { isAlive, startTestRunner, TOKEN, type TestRunner } from '../helpers/runner-harness.ts';
 
 let t: TestRunner;
 beforeAll(async () => {
@@ -17,14 +17,7 @@ afterAll(async () => {
   await t[Symbol.asyncDispose]();
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+const alive = isAlive;
 
 describe('terminal over WebSocket', () => {
   it('runs a shell in the lab workspace: type echo hi, read hi', async () => {
