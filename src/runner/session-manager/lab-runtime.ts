@@ -7,6 +7,7 @@ import path from 'node:path';
 import { sandboxesDir as defaultSandboxesDir } from '../../shared/paths.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import { Reaper } from '../reaper.ts';
+import { releaseAllKindClusters } from '../../sandbox/kind-cluster.ts';
 import { SessionManager } from '../session-manager.ts';
 import { TerminalManager } from '../terminal/terminal-manager.ts';
 
@@ -49,6 +50,8 @@ export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}):
     close: () => {
       closing ??= (async () => {
         await Promise.all([terminals.close(), sessions.close()]);
+        // Clusters kept warm for reuse linger after their lab stops; on shutdown they go too.
+        await releaseAllKindClusters();
         reaper.close();
       })();
       return closing;
