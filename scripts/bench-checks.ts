@@ -14,10 +14,10 @@ import { parseArgs } from 'node:util';
 import { runStepChecks } from '../src/checks/check-engine.ts';
 import { ensureWorkspace } from '../src/labs/lab-workspace.ts';
 import { applySolution, runSetup } from '../src/labs/step-scripts.ts';
-import { loadSandbox } from '../src/runner/session-manager/load-sandbox.ts';
+import { loadSandbox } from '../src/sandbox/load-sandbox.ts';
 import { detectTerraformCli, type TerraformFlavor } from '../src/sandbox/terraform-cli.ts';
 import { toolEnv } from '../src/sandbox/which.ts';
-import { loadLab } from '../src/shared/load-labs.ts';
+import { loadLab } from '../src/labs/load-labs.ts';
 import { labsDir, sandboxesDir } from '../src/shared/paths.ts';
 
 const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, terraform: { type: 'string' } } });

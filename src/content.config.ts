@@ -1,6 +1,6 @@
 import { defineCollection } from 'astro:content';
 import { glob } from 'astro/loaders';
-import { labManifestSchema } from './shared/lab-manifest.ts';
+import { labManifestSchema } from './labs/lab-manifest.ts';
 import { interviewEntrySchema } from './shared/interview-entry.ts';
 
 // Labs live at the top level (labs/<id>/index.mdx) so an instructor adds one folder. The entry id

@@ -7,7 +7,7 @@
  * unexpected exception is reported the same way, never thrown at the caller.
  */
 import createDebug from 'debug';
-import type { LoadedLab } from '../shared/load-labs.ts';
+import type { LoadedLab } from '../labs/load-labs.ts';
 import type { Assertion, StepResult } from '../shared/check-result.ts';
 import { CheckEnvironmentError } from './check-kind.ts';
 import { Observations } from './observations.ts';

@@ -1,5 +1,5 @@
-import { runDoctor } from '../sandbox/doctor.ts';
-import { loadLabs } from '../shared/load-labs.ts';
+import { runDoctor } from '../doctor/doctor.ts';
+import { loadLabs } from '../labs/load-labs.ts';
 import { labsDir } from '../shared/paths.ts';
 import type { DoctorReport } from '../shared/doctor-report.ts';
 import { parseOptions } from './parse-options.ts';

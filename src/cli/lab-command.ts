@@ -4,11 +4,11 @@
  */
 import path from 'node:path';
 import { runStepChecks } from '../checks/check-engine.ts';
-import { loadLab, loadLabs, type LoadedLab } from '../shared/load-labs.ts';
+import { loadLab, loadLabs, type LoadedLab } from '../labs/load-labs.ts';
 import { dojoHome, labsDir } from '../shared/paths.ts';
 import { ValidationError } from '../shared/friendly-error.ts';
 import type { StepResult } from '../shared/check-result.ts';
-import { checkRequirement, runDoctor } from '../sandbox/doctor.ts';
+import { checkRequirement, runDoctor } from '../doctor/doctor.ts';
 import { toolEnv } from '../sandbox/which.ts';
 import { ensureWorkspace } from '../labs/lab-workspace.ts';
 import { describeFailure, selfTestLab, type SelfTestReport } from '../labs/lab-self-test.ts';

@@ -8,10 +8,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { LoadedLab } from '../shared/load-labs.ts';
+import type { LoadedLab } from './load-labs.ts';
 import type { StepResult } from '../shared/check-result.ts';
 import { runStepChecks } from '../checks/check-engine.ts';
-import { loadSandbox } from '../runner/session-manager/load-sandbox.ts';
+import { loadSandbox } from '../sandbox/load-sandbox.ts';
 import { sandboxesDir } from '../shared/paths.ts';
 import { toolEnv } from '../sandbox/which.ts';
 import type { SandboxProgress } from '../sandbox/sandbox.ts';

@@ -6,7 +6,7 @@
  */
 import { cp, mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { LoadedLab } from '../shared/load-labs.ts';
+import type { LoadedLab } from './load-labs.ts';
 import { workspaceDir } from '../shared/paths.ts';
 
 async function exists(p: string): Promise<boolean> {

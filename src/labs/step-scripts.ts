@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { LoadedLab } from '../shared/load-labs.ts';
+import type { LoadedLab } from './load-labs.ts';
 import { Observations } from '../checks/observations.ts';
 import { rawStateOf } from '../checks/evidence/terraform-evidence.ts';
 import { snapshot, writeBaseline } from '../checks/evidence/baseline.ts';

@@ -1,6 +1,6 @@
 /** The runner's HTTP API routes that need no lab session. */
-import { runDoctor } from '../sandbox/doctor.ts';
-import { loadLabs } from '../shared/load-labs.ts';
+import { runDoctor } from '../doctor/doctor.ts';
+import { loadLabs } from '../labs/load-labs.ts';
 import { sendJson } from './http-helpers.ts';
 import type { Route } from './runner-server.ts';
 

@@ -11,10 +11,10 @@
 import createDebug from 'debug';
 import type { StartedSandbox } from '../sandbox/sandbox.ts';
 import { ensureWorkspace } from '../labs/lab-workspace.ts';
-import { loadLab, type LoadedLab } from '../shared/load-labs.ts';
+import { loadLab, type LoadedLab } from '../labs/load-labs.ts';
 import type { SessionEvent, SessionState, SessionStatus } from '../shared/session-events.ts';
 import { Reaper, stopProcesses, targetsOf } from './reaper.ts';
-import { checkStarted, loadSandbox, SandboxLoadError } from './session-manager/load-sandbox.ts';
+import { checkStarted, loadSandbox, SandboxLoadError } from '../sandbox/load-sandbox.ts';
 
 const debug = createDebug('dojo:session');
 

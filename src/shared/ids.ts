@@ -1,6 +1,6 @@
 /**
  * Identifiers and the "expected …, found …" error message helper. Dependency-free (zod only) so
- * browser code can import it; lab-manifest.ts pulls in the check registry, which is Node-only.
+ * browser code can import it; src/labs/lab-manifest.ts pulls in the check registry, which is Node-only.
  */
 import { z } from 'zod';
 

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { loadLab } from '../../src/shared/load-labs.ts';
+import { loadLab } from '../../src/labs/load-labs.ts';
 import { labsDir } from '../../src/shared/paths.ts';
 import { selfTestLab } from '../../src/labs/lab-self-test.ts';
 import { requireEngine } from './engine.ts';

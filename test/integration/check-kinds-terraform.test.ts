@@ -15,8 +15,8 @@ import { runStepChecks } from '../../src/checks/check-engine.ts';
 import { detectTerraformClis, type TerraformCli } from '../../src/sandbox/terraform-cli.ts';
 import { toolEnv } from '../../src/sandbox/which.ts';
 import { repoRoot } from '../../src/shared/paths.ts';
-import type { LoadedLab } from '../../src/shared/load-labs.ts';
-import { labManifestSchema } from '../../src/shared/lab-manifest.ts';
+import type { LoadedLab } from '../../src/labs/load-labs.ts';
+import { labManifestSchema } from '../../src/labs/lab-manifest.ts';
 import { missingTool } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

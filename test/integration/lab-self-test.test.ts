@@ -74,7 +74,7 @@ describe('dojo lab test on a lab that cannot be completed', () => {
       path.join(labDir, 'solution', 'first-commit.sh'),
       '#!/usr/bin/env bash\nset -e\ngit init -q -b main\ngit add RUNBOOK.md\ngit -c user.name=L -c user.email=l@e commit -q -m "wip"\n',
     );
-    const { loadLab } = await import('../../src/shared/load-labs.ts');
+    const { loadLab } = await import('../../src/labs/load-labs.ts');
     const { selfTestLab } = await import('../../src/labs/lab-self-test.ts');
     const report = await selfTestLab(await loadLab(dir.path, 'broken-runbook'));
     expect(report.passed).toBe(false);
@@ -88,7 +88,7 @@ describe('dojo lab test on a lab that cannot be completed', () => {
     await using dir = await tempDir('new-lab');
     const { scaffoldLab } = await import('../../src/labs/scaffold-lab.ts');
     await scaffoldLab(dir.path, 'oncall-runbook');
-    const { loadLab } = await import('../../src/shared/load-labs.ts');
+    const { loadLab } = await import('../../src/labs/load-labs.ts');
     const { selfTestLab } = await import('../../src/labs/lab-self-test.ts');
     const report = await selfTestLab(await loadLab(dir.path, 'oncall-runbook'));
     expect(report.problems).toEqual([]);

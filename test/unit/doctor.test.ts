@@ -5,9 +5,9 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labReadiness, runDoctor } from '../../src/sandbox/doctor.ts';
+import { labReadiness, runDoctor } from '../../src/doctor/doctor.ts';
 import { doctorReportSchema, type ToolName, type ToolReport } from '../../src/shared/doctor-report.ts';
-import { labManifestSchema } from '../../src/shared/lab-manifest.ts';
+import { labManifestSchema } from '../../src/labs/lab-manifest.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 // Captured from `docker version --format '{{.Server.Version}}'` with the Docker 28.2.2 CLI and no daemon.

@@ -11,7 +11,7 @@ import { loadInterviewEntry } from '../../src/interview/load-interview-entry.ts'
 import { topicLabels } from '../../src/interview/topic-labels.ts';
 import { ValidationError } from '../../src/shared/friendly-error.ts';
 import type { InterviewEntry } from '../../src/shared/interview-entry.ts';
-import { loadLabs } from '../../src/shared/load-labs.ts';
+import { loadLabs } from '../../src/labs/load-labs.ts';
 import { interviewDir, labsDir, repoRoot } from '../../src/shared/paths.ts';
 
 const ids = readdirSync(interviewDir)

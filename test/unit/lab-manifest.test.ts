@@ -1,8 +1,8 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { labManifestSchema } from '../../src/shared/lab-manifest.ts';
+import { labManifestSchema } from '../../src/labs/lab-manifest.ts';
 import { describeIssues, ValidationError } from '../../src/shared/friendly-error.ts';
-import { loadLab, loadLabs, splitFrontmatter } from '../../src/shared/load-labs.ts';
+import { loadLab, loadLabs, splitFrontmatter } from '../../src/labs/load-labs.ts';
 import { labsDir, repoRoot } from '../../src/shared/paths.ts';
 
 const broken = path.join(repoRoot, 'test', 'fixtures', 'labs-broken');

@@ -4,8 +4,8 @@
  * through a per-lab queue, so a Check never reads a workspace a solution is halfway through writing.
  */
 import path from 'node:path';
-import type { LoadedLab } from '../../shared/load-labs.ts';
-import { loadLab } from '../../shared/load-labs.ts';
+import type { LoadedLab } from '../../labs/load-labs.ts';
+import { loadLab } from '../../labs/load-labs.ts';
 import { ValidationError } from '../../shared/friendly-error.ts';
 import { runStepChecks } from '../../checks/check-engine.ts';
 import { toolEnv } from '../../sandbox/which.ts';

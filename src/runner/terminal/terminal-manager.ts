@@ -12,7 +12,7 @@
 import createDebug from 'debug';
 import type { WebSocket } from 'ws';
 import { ensureWorkspace } from '../../labs/lab-workspace.ts';
-import { loadLab } from '../../shared/load-labs.ts';
+import { loadLab } from '../../labs/load-labs.ts';
 import type { Reaper } from '../reaper.ts';
 import type { SessionManager } from '../session-manager.ts';
 import { shellEnvironment, userShell } from './shell-environment.ts';

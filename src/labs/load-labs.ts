@@ -6,7 +6,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { labManifestSchema, type LabManifest } from './lab-manifest.ts';
-import { parseWithFriendlyErrors, ValidationError } from './friendly-error.ts';
+import { parseWithFriendlyErrors, ValidationError } from '../shared/friendly-error.ts';
 
 export interface LoadedLab {
   id: string;

@@ -7,10 +7,10 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
-import type { LoadedLab } from '../shared/load-labs.ts';
+import type { LoadedLab } from '../labs/load-labs.ts';
 import type { DoctorReport, LabReadiness, ToolName, ToolReport } from '../shared/doctor-report.ts';
-import type { LabManifest } from '../shared/lab-manifest.ts';
-import { toolEnv, which } from './which.ts';
+import type { LabManifest } from '../labs/lab-manifest.ts';
+import { toolEnv, which } from '../sandbox/which.ts';
 
 interface Probe {
   name: ToolName;

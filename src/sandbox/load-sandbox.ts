@@ -6,8 +6,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { z } from 'zod';
-import type { Sandbox, StartedSandbox } from '../../sandbox/sandbox.ts';
-import { describeIssues } from '../../shared/friendly-error.ts';
+import type { Sandbox, StartedSandbox } from './sandbox.ts';
+import { describeIssues } from '../shared/friendly-error.ts';
 
 export class SandboxLoadError extends Error {
   readonly hint: string;

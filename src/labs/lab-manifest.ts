@@ -8,7 +8,7 @@
  */
 import { z } from 'zod';
 import { checkSchema } from '../checks/registry.ts';
-import { expected, idSchema } from './ids.ts';
+import { expected, idSchema } from '../shared/ids.ts';
 
 export { expected, idSchema };
 
