@@ -23,7 +23,7 @@ import {
   sessionMembers,
   signal,
   type ProcessInfo,
-} from './reaper/process-table.ts';
+} from '../sandbox/process-table.ts';
 
 const debug = createDebug('dojo:reaper');
 

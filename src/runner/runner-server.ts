@@ -11,7 +11,7 @@ import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { randomBytes } from 'node:crypto';
 import createDebug from 'debug';
-import { serveStatic } from './static-files.ts';
+import { serveNotFound, serveStatic } from './static-files.ts';
 import {
   authenticated,
   contentSecurityPolicy,
@@ -198,8 +198,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
     if (!options.distDir) return false;
     res.setHeader('Content-Security-Policy', contentSecurityPolicy(hostHeader));
     if (await serveStatic(options.distDir, req, res)) return true;
-    res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' });
-    res.end('Not found\n');
+    await serveNotFound(options.distDir, req, res);
     return true;
   }
 

@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { processInfo } from '../../src/runner/reaper/process-table.ts';
+import { processInfo } from '../../src/sandbox/process-table.ts';
 import { repoRoot } from '../../src/shared/paths.ts';
 import { connectTerminal, fixtureLabsDir, fixtureSandboxesDir, TOKEN } from '../helpers/runner-harness.ts';
 

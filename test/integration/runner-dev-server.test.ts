@@ -9,7 +9,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { freePort } from '../../src/sandbox/free-port.ts';
-import { processInfo } from '../../src/runner/reaper/process-table.ts';
+import { processInfo } from '../../src/sandbox/process-table.ts';
 import { repoRoot } from '../../src/shared/paths.ts';
 import { connectTerminal, TOKEN } from '../helpers/runner-harness.ts';
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { execa } from 'execa';
 import { describe, expect, it, vi } from 'vitest';
 import { Reaper } from '../../src/runner/reaper.ts';
-import { processInfo } from '../../src/runner/reaper/process-table.ts';
+import { processInfo } from '../../src/sandbox/process-table.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
 const alive = (pid: number) => processInfo(pid) !== null;

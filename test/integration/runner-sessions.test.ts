@@ -6,7 +6,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { sessionEventSchema, sessionStatusSchema, type SessionEvent } from '../../src/shared/session-events.ts';
-import { allProcesses } from '../../src/runner/reaper/process-table.ts';
+import { allProcesses } from '../../src/sandbox/process-table.ts';
 import { isAlive, startTestRunner, type TestRunner } from '../helpers/runner-harness.ts';
 
 let t: TestRunner;

@@ -17,7 +17,7 @@ import createDebug from 'debug';
 import { WebSocket } from 'ws';
 import { CLOSE, FLOW, type ClientMessage, type ServerMessage } from '../../shared/terminal-protocol.ts';
 import { stopProcesses, targetsOf, type Reaper } from '../reaper.ts';
-import { processInfo } from '../reaper/process-table.ts';
+import { processInfo } from '../../sandbox/process-table.ts';
 import { FlowControl, type FlowCounts } from './flow-control.ts';
 import { closeReason } from './close-reason.ts';
 import { ScreenMirror } from './screen-mirror.ts';
