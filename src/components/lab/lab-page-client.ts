@@ -14,6 +14,8 @@ import {
   type StepProgress,
 } from '../../shared/lab-api.ts';
 import type { z } from 'zod';
+import { announceSignedOut, SIGNED_OUT_EVENT, SIGNED_OUT_MESSAGE } from '../runner-access.ts';
+import { FOCUS_TERMINAL_EVENT } from './terminal-element.ts';
 
 const root = document.querySelector<HTMLElement>('[data-lab-page]');
 const lab = root?.dataset['lab'] ?? '';
@@ -41,8 +43,10 @@ async function call<S extends z.ZodType>(url: string, schema: S, method = 'GET')
   const body: unknown = await res.json().catch(() => null);
   if (!res.ok) {
     const b = body as { error?: string; hint?: string } | null;
-    if (res.status === 401)
-      throw new ApiError('Not signed in to the runner: open the URL that "npm start" printed (it carries the token).');
+    if (res.status === 401) {
+      announceSignedOut();
+      throw new ApiError(SIGNED_OUT_MESSAGE);
+    }
     throw new ApiError(`${b?.error ?? `HTTP ${res.status}`}${b?.hint ? `. ${b.hint}` : ''}`);
   }
   const parsed = schema.safeParse(body);
@@ -57,6 +61,15 @@ function setBadge(section: HTMLElement, status: StepProgress['status']): void {
   badge.textContent = { 'not-started': 'not started', pass: 'passed', fail: 'not yet', error: 'could not check' }[
     status
   ];
+  showCompletion();
+}
+
+/** The lab is complete when every step's badge says passed; the header says so. */
+function showCompletion(): void {
+  const badges = [...document.querySelectorAll<HTMLElement>('[data-step] .badge.status')];
+  const done = badges.length > 0 && badges.every((b) => b.dataset['status'] === 'pass');
+  const banner = document.querySelector<HTMLElement>('[data-lab-complete]');
+  if (banner) banner.hidden = !done;
 }
 
 /** Reveals the first `revealed` rungs of the ladder (the texts are in the page, hidden). */
@@ -202,6 +215,16 @@ async function onAction(section: HTMLElement, button: HTMLButtonElement): Promis
   }
 }
 
+function showRunnerBanner(reason: string): void {
+  const banner = document.querySelector<HTMLElement>('[data-runner-banner]');
+  if (banner) {
+    banner.hidden = false;
+    const text = banner.querySelector('[data-runner-reason]');
+    if (text) text.textContent = reason;
+  }
+  for (const b of document.querySelectorAll<HTMLButtonElement>('[data-step] button')) b.disabled = true;
+}
+
 async function loadProgress(): Promise<void> {
   const banner = document.querySelector<HTMLElement>('[data-runner-banner]');
   try {
@@ -218,18 +241,15 @@ async function loadProgress(): Promise<void> {
       setBadge(section, s.status);
     }
   } catch (err) {
-    if (banner) {
-      banner.hidden = false;
-      const text = banner.querySelector('[data-runner-reason]');
-      if (text) text.textContent = err instanceof Error ? err.message : String(err);
-    }
-    for (const b of document.querySelectorAll<HTMLButtonElement>('[data-step] button')) b.disabled = true;
+    showRunnerBanner(err instanceof Error ? err.message : String(err));
   }
 }
 
 /** Background re-check: results arrive after the learner saves a file in the workspace. */
 function watchWorkspace(): void {
   const source = new EventSource(labApi.watch(lab));
+  // A tab signed in to an earlier run of the runner gets nothing more from it: stop asking.
+  document.addEventListener(SIGNED_OUT_EVENT, () => source.close());
   source.addEventListener('check', (event) => {
     const parsed = stepResultSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
     if (!parsed.success) return;
@@ -238,7 +258,30 @@ function watchWorkspace(): void {
   });
 }
 
+/**
+ * Narrow screens show the steps or the sandbox and terminal, one at a time (see the page's CSS);
+ * the switch above them, and the "Skip to the terminal" link, change which.
+ */
+function wireViewSwitch(): void {
+  const buttons = [...document.querySelectorAll<HTMLButtonElement>('[data-view-button]')];
+  const show = (view: string) => {
+    if (root) root.dataset['view'] = view;
+    for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset['viewButton'] === view));
+  };
+  for (const b of buttons) b.addEventListener('click', () => show(b.dataset['viewButton'] ?? 'steps'));
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('a[href="#terminal"]')) {
+    link.addEventListener('click', (event) => {
+      event.preventDefault();
+      show('terminal');
+      document.getElementById('terminal')?.scrollIntoView({ block: 'start' });
+      document.querySelector('dojo-terminal')?.dispatchEvent(new CustomEvent(FOCUS_TERMINAL_EVENT));
+    });
+  }
+}
+
 if (root) {
+  wireViewSwitch();
+  document.addEventListener(SIGNED_OUT_EVENT, () => showRunnerBanner(SIGNED_OUT_MESSAGE));
   root.addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
     const section = button?.closest<HTMLElement>('[data-step]');

@@ -1,13 +1,19 @@
 /**
- * The browser half of the terminal: an xterm.js view of the lab's shell, as the custom element
- * `<dojo-terminal data-lab="...">` rendered by Terminal.astro. Bundled by Astro into a file under
+ * The browser half of the terminal: an xterm.js view of the lab's shell inside the
+ * `<dojo-terminal data-lab="...">` element rendered by Terminal.astro. terminal-element.ts loads
+ * this module (and xterm with it) only when the terminal is opened, as its own chunk under
  * /_astro/, so it runs under the site's CSP (`script-src 'self'`).
  *
  * It speaks src/shared/terminal-protocol.ts: binary frames are output, written to xterm, and
  * acknowledged only once xterm has rendered them (its write callback), which is what lets the
  * runner pause a runaway producer. The same shell survives reloads: on `attached` the view resets
- * and the runner replays the screen. Lost connections retry with backoff; an exited shell waits
- * for Enter (or the button) before a new one starts.
+ * and the runner replays the screen. Lost connections retry with backoff, unless the runner says
+ * this tab is signed out (it restarted with a new token): then the view says what to do and stops.
+ * An exited shell waits for Enter (or the button) before a new one starts.
+ *
+ * Keyboard: the terminal needs Tab (completion) and Esc (editors), so neither moves focus by itself.
+ * Esc then Tab (or Shift+Tab) leaves it: the Esc is held back until the next key, and sent to the
+ * shell unless that key is Tab (or after 400 ms without one), so editors still get their Esc.
  */
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
@@ -21,6 +27,7 @@ import {
   serverMessageSchema,
   type ClientMessage,
 } from '../../shared/terminal-protocol.ts';
+import { announceSignedOut, probeRunner, SIGNED_OUT_EVENT, SIGNED_OUT_MESSAGE } from '../runner-access.ts';
 
 /** The site's palette (src/styles/global.css) as an xterm theme, read from the CSS variables. */
 function themeFromCss(): ITheme {
@@ -54,7 +61,24 @@ function themeFromCss(): ITheme {
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 
-class DojoTerminal extends HTMLElement {
+/** How long a held-back Esc waits for a Tab before it goes to the shell. */
+const ESCAPE_GRACE_MS = 400;
+const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock']);
+const TABBABLE = 'a[href], button, input, select, textarea, [tabindex]';
+
+/** Elements Tab would visit, in document order. */
+function tabbables(): HTMLElement[] {
+  return [...document.querySelectorAll<HTMLElement>(TABBABLE)].filter(
+    (el) =>
+      el.tabIndex >= 0 &&
+      !(el as HTMLButtonElement).disabled &&
+      el.getClientRects().length > 0 &&
+      !el.closest('[hidden], [inert]'),
+  );
+}
+
+export class TerminalView {
+  private readonly host: HTMLElement;
   private term: Terminal | undefined;
   private fit: FitAddon | undefined;
   private ws: WebSocket | null = null;
@@ -65,14 +89,21 @@ class DojoTerminal extends HTMLElement {
   private pendingWrites = 0;
   private renderedUnacked = 0;
   private observer?: ResizeObserver;
+  private signedOut = false;
+  private escapeHeld: number | undefined;
+  private readonly onSignedOut = () => this.stopForSignOut();
 
-  connectedCallback(): void {
-    const screen = this.querySelector<HTMLElement>('[data-screen]');
-    if (!screen || this.term) return;
+  constructor(host: HTMLElement) {
+    this.host = host;
+    const screen = host.querySelector<HTMLElement>('[data-screen]');
+    if (!screen) throw new Error('expected a [data-screen] element inside <dojo-terminal>, found none');
     const term = new Terminal({
       theme: themeFromCss(),
       fontFamily: getComputedStyle(document.documentElement).getPropertyValue('--mono').trim() || 'monospace',
       fontSize: 14,
+      // At line height 1.0 the row is exactly the font size and clips what hangs below the
+      // baseline: at 1x pixel density `terraform_data` showed as `terraform data`. 1.2 leaves room.
+      lineHeight: 1.2,
       cursorBlink: true,
       scrollback: 5000,
       allowProposedApi: false,
@@ -89,13 +120,15 @@ class DojoTerminal extends HTMLElement {
 
     term.onData((data) => this.input(data));
     term.onResize(({ cols, rows }) => this.send({ type: 'resize', cols, rows }));
-    term.attachCustomKeyEventHandler((e) => this.clipboardKeys(e));
+    term.attachCustomKeyEventHandler((e) => this.escapeKeys(e) && this.clipboardKeys(e));
     screen.addEventListener('mousedown', () => term.focus());
-    this.querySelector('[data-action="reconnect"]')?.addEventListener('click', () => {
+    host.querySelector('[data-action="reconnect"]')?.addEventListener('click', () => {
       this.exited = false;
+      this.signedOut = false;
       this.connect();
       term.focus();
     });
+    document.addEventListener(SIGNED_OUT_EVENT, this.onSignedOut);
 
     this.observer = new ResizeObserver(() => {
       window.clearTimeout(this.resizeTimer);
@@ -105,9 +138,15 @@ class DojoTerminal extends HTMLElement {
     this.connect();
   }
 
-  disconnectedCallback(): void {
+  focus(): void {
+    this.term?.focus();
+  }
+
+  dispose(): void {
+    document.removeEventListener(SIGNED_OUT_EVENT, this.onSignedOut);
     this.observer?.disconnect();
     window.clearTimeout(this.retryTimer);
+    window.clearTimeout(this.escapeHeld);
     this.ws?.close();
     this.term?.dispose();
     this.term = undefined;
@@ -122,14 +161,14 @@ class DojoTerminal extends HTMLElement {
   }
 
   private status(text: string, tone: 'ok' | 'warn' | 'error' = 'ok'): void {
-    const el = this.querySelector<HTMLElement>('[data-status]');
+    const el = this.host.querySelector<HTMLElement>('[data-status]');
     if (!el) return;
     el.textContent = text;
     el.dataset['tone'] = tone;
   }
 
   private showReconnect(label: string | null): void {
-    const button = this.querySelector<HTMLButtonElement>('[data-action="reconnect"]');
+    const button = this.host.querySelector<HTMLButtonElement>('[data-action="reconnect"]');
     if (!button) return;
     button.hidden = label === null;
     if (label) button.textContent = label;
@@ -154,6 +193,46 @@ class DojoTerminal extends HTMLElement {
     }
   }
 
+  /**
+   * Esc then Tab leaves the terminal (Shift+Tab backwards). Returns false for keys xterm must not
+   * handle. The Esc is held back until the next key so that a Tab after it never reaches the shell.
+   */
+  private escapeKeys(e: KeyboardEvent): boolean {
+    if (e.type !== 'keydown') return true;
+    const plain = !e.ctrlKey && !e.altKey && !e.metaKey;
+    if (this.escapeHeld !== undefined) {
+      if (MODIFIER_KEYS.has(e.key)) return true; // the Shift of Shift+Tab
+      window.clearTimeout(this.escapeHeld);
+      this.escapeHeld = undefined;
+      if (e.key === 'Tab' && plain) {
+        e.preventDefault();
+        this.leave(e.shiftKey ? -1 : 1);
+        return false;
+      }
+      this.input('\x1b');
+      // fall through: the key itself is handled as usual, after the Esc it followed
+    }
+    if (e.key === 'Escape' && plain && !e.shiftKey) {
+      this.escapeHeld = window.setTimeout(() => {
+        this.escapeHeld = undefined;
+        this.input('\x1b');
+      }, ESCAPE_GRACE_MS);
+      return false;
+    }
+    return true;
+  }
+
+  /** Moves focus to the next (or previous) focusable element outside the terminal's screen. */
+  private leave(direction: 1 | -1): void {
+    const screen = this.host.querySelector<HTMLElement>('[data-screen]');
+    if (!screen) return;
+    const outside = tabbables().filter((el) => !screen.contains(el));
+    const follows = (el: HTMLElement) => Boolean(screen.compareDocumentPosition(el) & Node.DOCUMENT_POSITION_FOLLOWING);
+    const target = direction === 1 ? outside.find(follows) : outside.filter((el) => !follows(el)).at(-1);
+    if (target) target.focus();
+    else this.term?.blur();
+  }
+
   /** Ctrl+Shift+C / Ctrl+Shift+V (Cmd+C / Cmd+V on macOS); plain Ctrl+C stays an interrupt. */
   private clipboardKeys(e: KeyboardEvent): boolean {
     if (e.type !== 'keydown' || !this.term) return true;
@@ -172,8 +251,8 @@ class DojoTerminal extends HTMLElement {
 
   private connect(): void {
     const term = this.term;
-    const lab = this.dataset['lab'];
-    if (!term || !lab) return;
+    const lab = this.host.dataset['lab'];
+    if (!term || !lab || this.signedOut) return;
     window.clearTimeout(this.retryTimer);
     this.ws?.close();
     this.status('Connecting…');
@@ -203,7 +282,7 @@ class DojoTerminal extends HTMLElement {
           this.retry = 0;
           // The runner replays the whole screen next: start from a clean one.
           term.reset();
-          this.dataset['pid'] = String(message.pid);
+          this.host.dataset['pid'] = String(message.pid);
           this.status(
             message.sandbox === 'running'
               ? 'Connected · sandbox environment loaded'
@@ -244,12 +323,36 @@ class DojoTerminal extends HTMLElement {
         this.showReconnect('Reconnect');
         return;
       }
-      // Runner restarting, network blip, laptop waking up: retry with backoff, up to 10 s apart.
-      const delay = Math.min(10_000, 500 * 2 ** this.retry++);
-      this.status(`Disconnected. Retrying in ${Math.round(delay / 1000) || 1} s…`, 'warn');
-      this.showReconnect('Reconnect now');
-      this.retryTimer = window.setTimeout(() => this.connect(), delay);
+      void this.retryLater(lab);
     });
+  }
+
+  /**
+   * Runner restarting, network blip, laptop waking up: retry with backoff, up to 10 s apart. A
+   * refused upgrade looks the same as a dropped network here, so ask the runner first: a tab
+   * signed in to an earlier run (the token changes on every start) must stop and say so.
+   */
+  private async retryLater(lab: string): Promise<void> {
+    if (this.signedOut) return;
+    if ((await probeRunner(`/api/labs/${encodeURIComponent(lab)}/session`)) === 'signed-out') {
+      announceSignedOut();
+      this.stopForSignOut();
+      return;
+    }
+    if (this.signedOut || this.ws) return;
+    const delay = Math.min(10_000, 500 * 2 ** this.retry++);
+    this.status(`Disconnected. Retrying in ${Math.round(delay / 1000) || 1} s…`, 'warn');
+    this.showReconnect('Reconnect now');
+    this.retryTimer = window.setTimeout(() => this.connect(), delay);
+  }
+
+  private stopForSignOut(): void {
+    this.signedOut = true;
+    window.clearTimeout(this.retryTimer);
+    this.ws?.close();
+    this.ws = null;
+    this.status(SIGNED_OUT_MESSAGE, 'error');
+    this.showReconnect('Try again');
   }
 
   /** Writes output and acks it once xterm has rendered it (the runner's flow control relies on that). */
@@ -267,5 +370,3 @@ class DojoTerminal extends HTMLElement {
     });
   }
 }
-
-if (!customElements.get('dojo-terminal')) customElements.define('dojo-terminal', DojoTerminal);
