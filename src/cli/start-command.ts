@@ -10,6 +10,11 @@ import { allRoutes } from '../runner/all-routes.ts';
 import { createRunnerContext } from '../runner/runner-context.ts';
 import { isLoopbackHost } from '../runner/security.ts';
 import { labRuntime } from '../runner/session-manager/lab-runtime.ts';
+import { reapProcessClusters } from '../sandbox/process-cluster.ts';
+import { Reaper } from '../runner/reaper.ts';
+import { acquireHomeLock, HomeLockedError } from '../runner/home-lock.ts';
+import { DatabaseOpenError } from '../runner/dojo-database.ts';
+import { logRunnerError } from '../runner/runner-log.ts';
 import { distDir, dojoHome, labsDir } from '../shared/paths.ts';
 import { parseOptions } from './parse-options.ts';
 import { UsageError } from './usage-error.ts';
@@ -57,23 +62,58 @@ export async function startCommand(args: string[]): Promise<number> {
     );
   }
   const token = process.env['DOJO_TOKEN'] || undefined;
+  // Read once, then gone from this process: nothing it starts (the emulator, step scripts, checks'
+  // tools, shells) inherits the token.
+  delete process.env['DOJO_TOKEN'];
 
   if (!values['no-build'] && (await siteIsStale(distDir))) {
     await buildSite((line) => console.log(line));
   }
 
   const labs = process.env['DOJO_LABS_DIR'] ? path.resolve(process.env['DOJO_LABS_DIR']) : labsDir;
-  const ctx = createRunnerContext(dojoHome(), labs);
-  // Before serving: stop the shells and sandboxes a crashed earlier run (kill -9, power loss) left behind.
-  const runtime = labRuntime(ctx);
-  const reaped = await runtime.reaper.reapLeftovers();
+  const home = dojoHome();
+  let lock;
+  try {
+    lock = acquireHomeLock(home);
+  } catch (err) {
+    if (err instanceof HomeLockedError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  // Before anything else (and even when the database turns out unreadable): stop the shells and
+  // sandboxes a crashed earlier run (kill -9, power loss) left behind.
+  const reaped = await new Reaper(home).reapLeftovers();
   if (reaped.killed.length) {
     console.log(`Stopped ${reaped.killed.length} process(es) left by an earlier run that did not shut down cleanly:`);
     for (const p of reaped.killed) console.log(`  pid ${p.pid}  ${p.kind} of ${p.lab}  (${p.command})`);
   }
+  // Process clusters of a runner that died (and not kept warm) stop too; their data stays, so the
+  // lab's next start brings them back with every object the learner made.
+  for (const c of await reapProcessClusters(home)) {
+    console.log(
+      `Stopped cluster ${c.name} (${c.stopped} process(es)) left running by an earlier run; its data is kept.`,
+    );
+  }
+  let ctx;
+  try {
+    ctx = createRunnerContext(home, labs);
+  } catch (err) {
+    lock.release();
+    if (err instanceof DatabaseOpenError) {
+      console.error(err.message);
+      return 1;
+    }
+    throw err;
+  }
+  const runtime = labRuntime(ctx);
+  // A background task that fails must be logged, not end the runner (and the learner's shells).
+  process.on('unhandledRejection', (err) => logRunnerError('unhandled rejection (the runner keeps running)', err));
   // Last resort on a crash: processes must not outlive the runner even when the orderly close cannot run.
   process.once('exit', () => runtime.reaper.killAllSync());
   const runner = await startRunner({ host, port, distDir, ...allRoutes(ctx), ...(token ? { token } : {}) });
+  lock.setUrl(runner.origin);
   console.log(`\nGitOps Dojo is running. Open:\n\n  ${runner.launchUrl}\n\nPress Ctrl-C to stop.`);
   if (!values['no-open'] && !process.env['CI']) {
     open(runner.launchUrl).catch(() => console.log('(could not open a browser; copy the URL above)'));
@@ -97,5 +137,6 @@ export async function startCommand(args: string[]): Promise<number> {
   });
   await runner.close();
   ctx.db.close();
+  lock.release();
   return 0;
 }

@@ -20,7 +20,20 @@ export function dojoRunnerIntegration(): AstroIntegration {
         const { createRunnerContext } = await import('./runner-context.ts');
         const { labRuntime } = await import('./session-manager/lab-runtime.ts');
         const { dojoHome, labsDir } = await import('../shared/paths.ts');
+        const { acquireHomeLock } = await import('./home-lock.ts');
 
+        // One runner per DOJO_HOME (see home-lock.ts): with `npm start` already on it, the dev
+        // server serves pages only and says why.
+        let lock: ReturnType<typeof acquireHomeLock>;
+        try {
+          lock = acquireHomeLock(dojoHome());
+        } catch (err) {
+          logger.error(`runner API not mounted: ${(err as Error).message}`);
+          return;
+        }
+        const token = process.env['DOJO_TOKEN'] || randomBytes(24).toString('base64url');
+        // Nothing the dev server starts (shells, the emulator, scripts) inherits the token.
+        delete process.env['DOJO_TOKEN'];
         const ctx = createRunnerContext(dojoHome(), labsDir);
         const runtime = labRuntime(ctx);
         const reaped = await runtime.reaper.reapLeftovers();
@@ -28,7 +41,6 @@ export function dojoRunnerIntegration(): AstroIntegration {
         process.once('exit', () => runtime.reaper.killAllSync());
         if (reaped.killed.length) logger.info(`stopped ${reaped.killed.length} process(es) left by an earlier run`);
         const { routes, upgrades, onClose } = allRoutes(ctx);
-        const token = process.env['DOJO_TOKEN'] || randomBytes(24).toString('base64url');
         const door = createFrontDoor({ token, routes, upgrades });
 
         server.middlewares.use((req, res, next) => {
@@ -49,13 +61,19 @@ export function dojoRunnerIntegration(): AstroIntegration {
           const address = http.address();
           if (!address || typeof address !== 'object') return;
           door.bind(address.address, address.port);
+          lock.setUrl(
+            `http://${address.address.includes(':') ? `[${address.address}]` : address.address}:${address.port}`,
+          );
           const shown = address.address.includes(':') ? `[${address.address}]` : address.address;
           logger.info(`runner API mounted. Open http://${shown}:${address.port}/?token=${encodeURIComponent(token)}`);
         };
         if (http.listening) announce();
         else http.once('listening', announce);
         http.once('close', () => {
-          void onClose().finally(() => ctx.db.close());
+          void onClose().finally(() => {
+            ctx.db.close();
+            lock.release();
+          });
         });
       },
     },

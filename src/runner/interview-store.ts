@@ -15,7 +15,6 @@
  * row (foreign key cascade) and file; the schedule keeps the review it already counted.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { DatabaseSync } from 'node:sqlite';
@@ -34,6 +33,7 @@ import {
   type SelfRating,
 } from '../shared/interview-api.ts';
 import { migrate } from './dojo-database.ts';
+import { ensurePrivateDir } from './private-files.ts';
 
 const MIGRATIONS = [
   `CREATE TABLE interview_attempts (
@@ -284,18 +284,37 @@ export class InterviewStore {
       .get(attemptId) as { file: string; content_type: string; bytes: number } | undefined;
   }
 
-  /** Stores (or replaces) an attempt's recording. The caller has checked type, size and content. */
+  /**
+   * A private temporary file in the recordings folder for an upload being streamed to disk; pass
+   * it to `saveRecording` (which moves it into place) or remove it.
+   */
+  temporaryRecordingFile(attemptId: string): string {
+    ensurePrivateDir(this.#recordingsDir);
+    return path.join(this.#recordingsDir, `.${attemptId}.${randomUUID()}.part`);
+  }
+
+  /**
+   * Stores (or replaces) an attempt's recording: `audio` is the bytes, or a file from
+   * `temporaryRecordingFile` holding `bytes` bytes. The caller has checked type, size and content.
+   */
   async saveRecording(
     attemptId: string,
-    audio: Buffer,
+    audio: Buffer | { temporaryFile: string; bytes: number },
     contentType: RecordingContentType,
     durationMs: number,
     at: Date,
   ): Promise<Recording> {
-    mkdirSync(this.#recordingsDir, { recursive: true });
     const file = `${attemptId}.${EXTENSIONS[contentType]}`;
-    const temporary = path.join(this.#recordingsDir, `.${file}.${randomUUID()}.part`);
-    await writeFile(temporary, audio, { mode: 0o600 });
+    let temporary: string;
+    let bytes: number;
+    if (Buffer.isBuffer(audio)) {
+      temporary = this.temporaryRecordingFile(attemptId);
+      await writeFile(temporary, audio, { mode: 0o600 });
+      bytes = audio.length;
+    } else {
+      temporary = audio.temporaryFile;
+      bytes = audio.bytes;
+    }
     const previous = this.#recordingRow(attemptId)?.file;
     try {
       await rename(temporary, path.join(this.#recordingsDir, file));
@@ -306,14 +325,14 @@ export class InterviewStore {
            ON CONFLICT (attempt_id) DO UPDATE SET file = excluded.file, content_type = excluded.content_type,
              bytes = excluded.bytes, duration_ms = excluded.duration_ms, created_at = excluded.created_at`,
         )
-        .run(attemptId, file, contentType, audio.length, durationMs, at.toISOString());
+        .run(attemptId, file, contentType, bytes, durationMs, at.toISOString());
     } catch (err) {
       await rm(temporary, { force: true });
       throw err;
     }
     // A replaced recording of another type had another extension.
     if (previous && previous !== file) await rm(path.join(this.#recordingsDir, previous), { force: true });
-    return { contentType, bytes: audio.length, durationMs, createdAt: at.toISOString(), url: recordingUrl(attemptId) };
+    return { contentType, bytes, durationMs, createdAt: at.toISOString(), url: recordingUrl(attemptId) };
   }
 
   recordingFile(attemptId: string): RecordingFile | null {

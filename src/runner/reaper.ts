@@ -12,14 +12,16 @@
  * never touched. A PTY record stands for the shell's whole session (background and `nohup` jobs
  * included). Kills are SIGHUP + SIGTERM first, SIGKILL for what is still alive after a grace period.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync, unlinkSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import createDebug from 'debug';
+import { ensurePrivateDir, writePrivateFile } from './private-files.ts';
 import { z } from 'zod';
 import {
   descendants,
   processInfo,
   sameProcess,
+  processesWithEnv,
   sessionMembers,
   signal,
   type ProcessInfo,
@@ -35,6 +37,11 @@ const processRecordSchema = z.object({
   lab: z.string(),
   command: z.string(),
   recordedAt: z.string(),
+  /**
+   * pty: the value of TERMINAL_MARKER in the shell's environment. Jobs that left the shell's
+   * session (`setsid`, daemons) still carry it, so they are found and stopped with the shell.
+   */
+  marker: z.string().optional(),
 });
 export type ProcessRecord = z.infer<typeof processRecordSchema>;
 
@@ -55,6 +62,9 @@ export interface ReapReport {
 }
 
 const GRACE_MS = 2000;
+
+/** The variable every lab shell gets with a random value, recorded with its pid (see ProcessRecord.marker). */
+export const TERMINAL_MARKER = 'DOJO_TERMINAL_ID';
 
 async function waitGone(targets: ProcessInfo[], ms: number): Promise<ProcessInfo[]> {
   const deadline = Date.now() + ms;
@@ -89,7 +99,11 @@ export function targetsOf(record: ProcessRecord): ProcessInfo[] {
   if (record.kind === 'pty') {
     // A reused pid (alive, other start time) means the session is long gone: touch nothing.
     if (leader !== null && !leaderIsOurs) return [];
-    return sessionMembers(record.pid, record.startTime);
+    const members = sessionMembers(record.pid, record.startTime);
+    if (!record.marker) return members;
+    // Identity: the random marker of this very shell, in a process started after it.
+    const marked = processesWithEnv(TERMINAL_MARKER, record.marker, record.startTime);
+    return [...members, ...marked.filter((p) => !members.some((m) => m.pid === p.pid))];
   }
   if (!leaderIsOurs) return [];
   return [leader, ...descendants(record.pid)];
@@ -107,9 +121,10 @@ export class Reaper {
 
   /** Writes this runner's own record; call once at start, before recording any process. */
   open(): this {
-    mkdirSync(this.ownDir, { recursive: true });
+    ensurePrivateDir(this.runDir);
+    ensurePrivateDir(this.ownDir);
     const me = processInfo(process.pid);
-    writeFileSync(
+    writePrivateFile(
       path.join(this.ownDir, 'runner.json'),
       JSON.stringify({
         pid: process.pid,
@@ -122,7 +137,7 @@ export class Reaper {
   }
 
   /** Records a process this runner started. Synchronous on purpose: the record must exist before a crash can. */
-  record(pid: number, kind: ProcessRecord['kind'], lab: string, command: string): void {
+  record(pid: number, kind: ProcessRecord['kind'], lab: string, command: string, marker?: string): void {
     const info = processInfo(pid);
     if (!info) return; // already gone: nothing to reap later
     const record: ProcessRecord = {
@@ -132,9 +147,11 @@ export class Reaper {
       lab,
       command,
       recordedAt: new Date().toISOString(),
+      ...(marker ? { marker } : {}),
     };
-    mkdirSync(this.ownDir, { recursive: true });
-    writeFileSync(path.join(this.ownDir, `${pid}.json`), JSON.stringify(record));
+    ensurePrivateDir(this.runDir);
+    ensurePrivateDir(this.ownDir);
+    writePrivateFile(path.join(this.ownDir, `${pid}.json`), JSON.stringify(record));
     this.records.set(pid, record);
   }
 

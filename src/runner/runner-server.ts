@@ -19,11 +19,12 @@ import {
   hostAllowed,
   isWildcardHost,
   originAllowed,
-  tokenCookie,
+  sessionCookie,
   tokensEqual,
   type SecurityPolicy,
 } from './security.ts';
 import { HttpError, sendError, sendJson } from './http-helpers.ts';
+import { logRunnerError, pathOnly } from './runner-log.ts';
 
 const debug = createDebug('dojo:runner');
 
@@ -151,7 +152,7 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
       url.searchParams.delete('token');
       // One leading slash only: "//evil.example/" would be a protocol-relative redirect off-site.
       const location = '/' + url.pathname.replace(/^[/\\]+/, '') + url.search;
-      res.writeHead(302, { 'Set-Cookie': tokenCookie(policy.token), Location: location });
+      res.writeHead(302, { 'Set-Cookie': sessionCookie(policy), Location: location });
       res.end();
       return true;
     }
@@ -217,7 +218,8 @@ export function createFrontDoor(options: FrontDoorOptions): FrontDoor {
         return await handle(req, res);
       } catch (err) {
         const e = err instanceof HttpError ? err : new HttpError(500, 'internal error in the runner; see its log');
-        if (!(err instanceof HttpError)) debug('unhandled error on %s %s: %O', req.method, req.url, err);
+        // Every 5xx is logged with its cause, whatever DEBUG says: the page only says "see its log".
+        if (e.status >= 500) logRunnerError(`${e.status} on ${req.method ?? 'GET'} ${pathOnly(req.url)}`, err);
         if (!res.headersSent) sendError(res, e);
         else res.destroy();
         return true;

@@ -4,20 +4,31 @@
  *
  * - Host must be the bound host:port or a loopback alias of it: defeats DNS rebinding, where a
  *   hostile page makes its own domain resolve to 127.0.0.1.
- * - /api/* needs the launch token: an HttpOnly SameSite=Strict cookie set on the first visit with
- *   `?token=`, or `Authorization: Bearer`. Compared in constant time.
+ * - /api/* needs the launch token as `Authorization: Bearer`, or the session cookie the first visit
+ *   with `?token=` swaps it for. Compared in constant time. Cookies are not port-scoped: a dev server
+ *   or lab service on another 127.0.0.1 port opened in the same browser receives them, and a page
+ *   there is "same-site" (SameSite ignores ports). So the cookie is named after the port (two
+ *   runners never clobber each other's), its value is a random secret of this run, not the launch
+ *   token (a server that logs it learns nothing reusable after a restart, and never the token), and
+ *   a browser request that says it comes from another origin (`Sec-Fetch-Site` other than
+ *   same-origin or none) is refused even with the cookie, GETs included.
  * - State-changing methods and WebSocket upgrades need an Origin equal to the served origin: a
  *   cross-site page can send requests with the cookie attached only where SameSite fails, and can
  *   always open WebSockets, which carry no SameSite protection.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import os from 'node:os';
 
-export const TOKEN_COOKIE = 'dojo_token';
+/** The session cookie's name for a runner on `port`. */
+export function cookieName(port: number): string {
+  return `dojo_session_${port}`;
+}
 
 export interface SecurityPolicy {
   token: string;
+  /** The session cookie: its name (per port) and its value (random, this run only). */
+  cookie: { name: string; secret: string };
   /** host:port values a request may name in its Host header. */
   allowedHosts: Set<string>;
   /** Origins (scheme://host:port) allowed on upgrades and state-changing requests. */
@@ -64,7 +75,12 @@ export function createPolicy(token: string, host: string, port: number): Securit
   if (isWildcardHost(host)) for (const n of wildcardNames()) names.add(n);
   const allowedHosts = new Set([...names].map((n) => `${n}:${port}`));
   const allowedOrigins = new Set([...allowedHosts].map((h) => `http://${h}`));
-  return { token, allowedHosts, allowedOrigins };
+  return {
+    token,
+    cookie: { name: cookieName(port), secret: randomBytes(32).toString('base64url') },
+    allowedHosts,
+    allowedOrigins,
+  };
 }
 
 export function tokensEqual(a: string, b: string): boolean {
@@ -99,20 +115,33 @@ export function originAllowed(policy: SecurityPolicy, headers: IncomingHttpHeade
   return typeof origin === 'string' && policy.allowedOrigins.has(origin.toLowerCase());
 }
 
-/** The token presented by a request (bearer header first, then cookie), or null. */
-export function presentedToken(headers: IncomingHttpHeaders): string | null {
+/** The bearer token of a request, or null. */
+export function bearerToken(headers: IncomingHttpHeaders): string | null {
   const auth = headers.authorization;
   if (typeof auth === 'string' && /^Bearer\s+/i.test(auth)) return auth.replace(/^Bearer\s+/i, '').trim();
-  return parseCookies(headers.cookie).get(TOKEN_COOKIE) ?? null;
+  return null;
+}
+
+/**
+ * Whether a browser says this request comes from this very origin. Browsers send Sec-Fetch-Site on
+ * every request; "same-site" is what a page on another port of 127.0.0.1 gets, and is refused.
+ * Clients that are not browsers send none (they had to be given the cookie or the token anyway).
+ */
+export function fromOwnOrigin(headers: IncomingHttpHeaders): boolean {
+  const site = headers['sec-fetch-site'];
+  return site === undefined || site === 'same-origin' || site === 'none';
 }
 
 export function authenticated(policy: SecurityPolicy, headers: IncomingHttpHeaders): boolean {
-  const token = presentedToken(headers);
-  return token !== null && tokensEqual(token, policy.token);
+  const bearer = bearerToken(headers);
+  if (bearer !== null) return tokensEqual(bearer, policy.token);
+  const cookie = parseCookies(headers.cookie).get(policy.cookie.name);
+  return cookie !== undefined && tokensEqual(cookie, policy.cookie.secret) && fromOwnOrigin(headers);
 }
 
-export function tokenCookie(token: string): string {
-  return `${TOKEN_COOKIE}=${encodeURIComponent(token)}; HttpOnly; SameSite=Strict; Path=/`;
+/** The Set-Cookie value of the session cookie. */
+export function sessionCookie(policy: SecurityPolicy): string {
+  return `${policy.cookie.name}=${policy.cookie.secret}; HttpOnly; SameSite=Strict; Path=/`;
 }
 
 /** Content-Security-Policy for the site: same-origin everything, WebSocket back to this server only. */

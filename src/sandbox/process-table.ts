@@ -91,6 +91,31 @@ export function sessionMembers(leader: number, leaderStart: string): ProcessInfo
   );
 }
 
+/**
+ * Live processes whose environment carries `name=value`, started no earlier than `notBefore` (a
+ * start time of this table). Every process a shell starts inherits its environment, `setsid` and
+ * double-forked daemons included, so a random marker set in the shell's environment finds the jobs
+ * that left its session. Linux only (/proc/<pid>/environ, the environment at exec); elsewhere none.
+ */
+export function processesWithEnv(name: string, value: string, notBefore: string): ProcessInfo[] {
+  if (!hasProc || !value) return [];
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const out: ProcessInfo[] = [];
+  for (const p of allProcesses()) {
+    if (p.pid === process.pid || Number(p.startTime) < Number(notBefore)) continue;
+    let environ: Buffer;
+    try {
+      environ = readFileSync(`/proc/${p.pid}/environ`);
+    } catch {
+      continue; // another user's process, or gone
+    }
+    // The variable is at the start or right after another one's terminating NUL.
+    const at = environ.indexOf(needle);
+    if (at === 0 || (at > 0 && environ[at - 1] === 0)) out.push(p);
+  }
+  return out;
+}
+
 /** The live descendants of `pid` (children, grandchildren…), deepest last. */
 export function descendants(pid: number): ProcessInfo[] {
   const table = allProcesses();

@@ -5,7 +5,7 @@
  * GET  /api/labs/:lab/watch                  → SSE `check` events (StepResult) after workspace edits
  * POST /api/labs/:lab/steps/:step/check      → StepResult (src/shared/check-result.ts)
  * POST /api/labs/:lab/steps/:step/hint       → HintReveal (the next rung of the ladder)
- * GET  /api/labs/:lab/steps/:step/solution   → SolutionReveal (records that it was revealed)
+ * POST /api/labs/:lab/steps/:step/solution   → SolutionReveal (records that it was revealed)
  * POST /api/labs/:lab/steps/:step/solve      → ScriptRun, then the step is checked (result inside)
  * POST /api/labs/:lab/steps/:step/setup      → ScriptRun (stages the step's break-it moment)
  * POST /api/labs/:lab/steps/:step/reset      → ResetResult (workspace backed up first)

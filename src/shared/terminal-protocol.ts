@@ -13,6 +13,11 @@
  * the server resumes when the count falls under `FLOW.lowWatermark`. A client that never acks
  * therefore costs the runner a bounded amount of memory, and a fast producer (`yes`) cannot flood it.
  *
+ * Input goes the other way with the same idea: the runner writes input to the PTY only as fast as
+ * the shell takes it (never blocking its event loop) and acknowledges it with
+ * `{"type":"inputAck","chars":N}`; the client keeps at most `FLOW.inputWindowChars` characters
+ * unacknowledged, so a 1 MiB paste waits in the page, not in the runner.
+ *
  * A frame that is not valid JSON or not a valid message closes the socket with 1007, a frame over
  * `MAX_CLIENT_FRAME_BYTES` with 1009; the close reason says what was expected.
  */
@@ -38,6 +43,16 @@ export const FLOW = {
   maxBatchBytes: 128 * 1024,
   /** The client acks once this many bytes are rendered, or as soon as it has nothing left to render. */
   ackEveryBytes: 64 * 1024,
+  /**
+   * Input side: the client keeps at most this many characters sent but not yet acknowledged with
+   * `inputAck` (the runner acks input once the shell has taken it); the rest of a paste waits in the page.
+   */
+  inputWindowChars: 64 * 1024,
+  /**
+   * The runner queues at most this many bytes of input per shell; a client that ignores the window
+   * and sends more gets them dropped and a notice saying so.
+   */
+  maxInputQueueBytes: 1024 * 1024,
 } as const;
 
 /** WebSocket close codes the terminal uses, with their meaning. */
@@ -120,6 +135,15 @@ export const exitMessageSchema = z.strictObject({
   signal: z.number().int().optional(),
 });
 
+/**
+ * Input flow control: `chars` more characters of input (counted as the client counted them, in
+ * `data.length` of its input messages) have been written to the shell's terminal.
+ */
+export const inputAckMessageSchema = z.strictObject({
+  type: z.literal('inputAck'),
+  chars: z.number().int().min(0),
+});
+
 /** A notice for the user that is not shell output, e.g. "the sandbox started; exit to pick up its environment". */
 export const noticeMessageSchema = z.strictObject({ type: z.literal('notice'), message: z.string() });
 
@@ -128,6 +152,7 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
   outputMessageSchema,
   exitMessageSchema,
   noticeMessageSchema,
+  inputAckMessageSchema,
 ]);
 export type ServerMessage = z.infer<typeof serverMessageSchema>;
 

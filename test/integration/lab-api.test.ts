@@ -81,7 +81,7 @@ describe('lab API', () => {
       expect(solved.ok, solved.output).toBe(true);
       expect(solved.result?.status).toBe('pass');
 
-      const solution = (await (await api.get(`${base}/steps/local-state/solution`)).json()) as { script: string };
+      const solution = (await (await api.post(`${base}/steps/local-state/solution`)).json()) as { script: string };
       expect(solution.script).toContain('apply -auto-approve');
 
       // Background re-check: saving a file in the workspace re-checks the first step not passed.

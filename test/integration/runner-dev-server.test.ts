@@ -109,7 +109,7 @@ describe('npm run dev (astro dev + runner integration)', () => {
     expect(rebinding).toBe(403);
     const swap = await fetch(`${origin}/?token=${TOKEN}`, { redirect: 'manual' });
     expect(swap.status).toBe(302);
-    expect(swap.headers.get('set-cookie')).toMatch(/^dojo_token=.*HttpOnly; SameSite=Strict/);
+    expect(swap.headers.get('set-cookie')).toMatch(/^dojo_session_\d+=.*HttpOnly; SameSite=Strict/);
   });
 
   it('opens a working terminal over the dev server, and refuses a foreign Origin', async () => {

@@ -96,6 +96,7 @@ describe('token', () => {
     ['the token with a suffix', { Authorization: `Bearer ${TOKEN}x` }],
     ['Basic auth with the token', { Authorization: `Basic ${Buffer.from(`dojo:${TOKEN}`).toString('base64')}` }],
     ['a wrong cookie', { Cookie: 'dojo_token=wrong' }],
+    ['the launch token as the session cookie', { Cookie: `dojo_session_4321=${TOKEN}` }],
     ['the token in another cookie', { Cookie: `token=${TOKEN}` }],
   ])('refuses %s with 401', async (_name, headers) => {
     const res = await fetch(`${origin}${session}`, { headers });
@@ -107,7 +108,7 @@ describe('token', () => {
     expect((await fetch(`${origin}${session}?token=${TOKEN}`)).status).toBe(401);
   });
 
-  it('swaps ?token= for an HttpOnly SameSite=Strict cookie, and refuses a wrong one', async () => {
+  it('swaps ?token= for an HttpOnly SameSite=Strict cookie named after the port, and refuses a wrong one', async () => {
     const wrong = await fetch(`${origin}/?token=nope`, { redirect: 'manual' });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
@@ -115,8 +116,30 @@ describe('token', () => {
     expect(right.status).toBe(302);
     expect(right.headers.get('location')).toBe('/');
     const cookie = right.headers.get('set-cookie') ?? '';
-    expect(cookie).toMatch(/^dojo_token=[^;]+; HttpOnly; SameSite=Strict; Path=\/$/);
+    expect(cookie).toMatch(new RegExp(`^dojo_session_${port}=[^;]+; HttpOnly; SameSite=Strict; Path=/$`));
     expect((await fetch(`${origin}${session}`, { headers: { Cookie: cookie.split(';')[0]! } })).status).toBe(200);
+  });
+
+  // Issue 12, item 5: cookies are not port-scoped, so another local server gets them too.
+  it('never puts the launch token in the cookie: a server on another port learns nothing reusable as a token', async () => {
+    const right = await fetch(`${origin}/?token=${TOKEN}`, { redirect: 'manual' });
+    const value = (right.headers.get('set-cookie') ?? '').split(';')[0]!.split('=')[1]!;
+    expect(value).not.toContain(TOKEN);
+    expect(decodeURIComponent(value)).not.toContain(TOKEN);
+    // And the cookie's value is not a bearer token either.
+    expect((await fetch(`${origin}${session}`, { headers: { Authorization: `Bearer ${value}` } })).status).toBe(401);
+  });
+
+  it('refuses the cookie on requests a browser marks as coming from another origin (a page on another port), GETs included', async () => {
+    const right = await fetch(`${origin}/?token=${TOKEN}`, { redirect: 'manual' });
+    const Cookie = (right.headers.get('set-cookie') ?? '').split(';')[0]!;
+    for (const site of ['same-site', 'cross-site']) {
+      const res = await fetch(`${origin}${session}`, { headers: { Cookie, 'Sec-Fetch-Site': site } });
+      expect(res.status, `Sec-Fetch-Site: ${site}`).toBe(401);
+    }
+    for (const site of ['same-origin', 'none']) {
+      expect((await fetch(`${origin}${session}`, { headers: { Cookie, 'Sec-Fetch-Site': site } })).status).toBe(200);
+    }
   });
 
   it('never redirects off-site after the token swap (protocol-relative paths)', async () => {
@@ -212,7 +235,10 @@ describe('terminal WebSocket upgrade', () => {
   });
 
   it('accepts the cookie or the bearer token with the served Origin', async () => {
-    expect(await upgrade({ Origin: origin, Cookie: `dojo_token=${TOKEN}` })).toBe(101);
+    const swap = await fetch(`${origin}/?token=${TOKEN}`, { redirect: 'manual' });
+    const Cookie = (swap.headers.get('set-cookie') ?? '').split(';')[0]!;
+    expect(await upgrade({ Origin: origin, Cookie })).toBe(101);
+    expect(await upgrade({ Origin: origin, Cookie: `dojo_token=${TOKEN}` })).toBe(401);
     expect(await upgrade({ Origin: `http://localhost:${port}`, ...auth })).toBe(101);
   });
 

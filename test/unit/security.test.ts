@@ -30,9 +30,15 @@ describe('runner security policy', () => {
 
   it('authenticates by bearer header or cookie, never by a wrong or partial token', () => {
     expect(authenticated(policy, { authorization: 'Bearer s3cret-token' })).toBe(true);
-    expect(authenticated(policy, { cookie: 'a=b; dojo_token=s3cret-token' })).toBe(true);
+    const cookie = `a=b; dojo_session_4321=${policy.cookie.secret}`;
+    expect(authenticated(policy, { cookie })).toBe(true);
+    expect(authenticated(policy, { cookie, 'sec-fetch-site': 'same-origin' })).toBe(true);
+    // A page on another port of 127.0.0.1 is "same-site": the browser says so, and it is refused.
+    expect(authenticated(policy, { cookie, 'sec-fetch-site': 'same-site' })).toBe(false);
+    expect(authenticated(policy, { cookie: 'dojo_session_4321=s3cret-token' })).toBe(false);
+    expect(authenticated(policy, { cookie: `dojo_session_4322=${policy.cookie.secret}` })).toBe(false);
     expect(authenticated(policy, { authorization: 'Bearer s3cret' })).toBe(false);
-    expect(authenticated(policy, { cookie: 'dojo_token=' })).toBe(false);
+    expect(authenticated(policy, { cookie: 'dojo_token=s3cret-token' })).toBe(false);
     expect(authenticated(policy, {})).toBe(false);
     expect(tokensEqual('abc', 'abcd')).toBe(false);
   });

@@ -64,12 +64,25 @@ function setBadge(section: HTMLElement, status: StepProgress['status']): void {
   showCompletion();
 }
 
-/** The lab is complete when every step's badge says passed; the header says so. */
+/**
+ * The lab is complete when every step's badge says passed; the header says so. The link under the
+ * terminal points at the first step not passed yet (the one the learner is working on).
+ */
 function showCompletion(): void {
-  const badges = [...document.querySelectorAll<HTMLElement>('[data-step] .badge.status')];
-  const done = badges.length > 0 && badges.every((b) => b.dataset['status'] === 'pass');
+  const sections = [...document.querySelectorAll<HTMLElement>('section[data-step]')];
+  const passed = (s: HTMLElement) => s.querySelector<HTMLElement>('.badge.status')?.dataset['status'] === 'pass';
+  const done = sections.length > 0 && sections.every(passed);
   const banner = document.querySelector<HTMLElement>('[data-lab-complete]');
   if (banner) banner.hidden = !done;
+  const current = sections.find((s) => !passed(s));
+  const link = document.querySelector<HTMLAnchorElement>('[data-current-step-link]');
+  if (link && current) {
+    link.href = `#${current.id}`;
+    link.textContent = `Back to step ${sections.indexOf(current) + 1}: ${current.querySelector('h2')?.textContent?.replace(/^\s*\d+\.\s*/, '').trim() ?? ''}`;
+  } else if (link) {
+    link.href = '#main';
+    link.textContent = 'Back to the top of the lab';
+  }
 }
 
 /** Reveals the first `revealed` rungs of the ladder (the texts are in the page, hidden). */
@@ -162,7 +175,7 @@ async function onAction(section: HTMLElement, button: HTMLButtonElement): Promis
       const r = await call(labApi.step(lab, step, 'hint'), hintRevealSchema, 'POST');
       showHints(section, r.index);
     } else if (action === 'solution') {
-      const r = await call(labApi.step(lab, step, 'solution'), solutionRevealSchema);
+      const r = await call(labApi.step(lab, step, 'solution'), solutionRevealSchema, 'POST');
       const box = section.querySelector<HTMLElement>('.solution');
       const code = section.querySelector('[data-solution-script]');
       const file = section.querySelector('[data-solution-file]');
@@ -269,6 +282,10 @@ function wireViewSwitch(): void {
     for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset['viewButton'] === view));
   };
   for (const b of buttons) b.addEventListener('click', () => show(b.dataset['viewButton'] ?? 'steps'));
+  // Links from the workbench to a step show the steps first, so the browser can scroll to it.
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('.workbench a[href^="#"]')) {
+    link.addEventListener('click', () => show('steps'));
+  }
   for (const link of document.querySelectorAll<HTMLAnchorElement>('a[href="#terminal"]')) {
     link.addEventListener('click', (event) => {
       event.preventDefault();

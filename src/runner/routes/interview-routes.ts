@@ -3,12 +3,17 @@
  * FSRS review schedule, and recordings stored under DOJO_HOME/recordings. Request and response
  * shapes, and why review times may come from the browser, are in src/shared/interview-api.ts.
  *
- * Uploads are checked three ways before anything is written: the declared Content-Type must be
- * one MediaRecorder produces, the size must be under RECORDING_MAX_BYTES (refused from
- * Content-Length before reading, and again while reading), and the first bytes must be that
- * container's signature, so a file that is not audio is never stored or served back.
+ * Uploads are checked three ways: the declared Content-Type must be one MediaRecorder produces,
+ * the size must be under RECORDING_MAX_BYTES (refused from Content-Length before reading, and
+ * again while reading), and the first bytes must be that container's signature, so a file that is
+ * not audio is never stored or served back. The body is streamed to a private temporary file, never
+ * held in memory (12 parallel 16 MiB uploads used to add 235 MB to the runner), and at most
+ * UPLOADS_MAX_BYTES may be in flight at once across all uploads (the rest get 503 and retry).
  */
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import {
@@ -69,7 +74,21 @@ function contentTypeOf(req: IncomingMessage): RecordingContentType {
   return type;
 }
 
-async function readAudio(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
+/** Bytes all recording uploads together may have in flight (each is at most RECORDING_MAX_BYTES). */
+export const UPLOADS_MAX_BYTES = 256 * 1024 * 1024;
+let uploadsInFlight = 0;
+
+/**
+ * Streams the request body into `file` (0600), checking the size limit as it goes and the
+ * container signature on the first bytes; resolves with the byte count. On any refusal the
+ * partial file is removed.
+ */
+async function receiveAudio(
+  req: IncomingMessage,
+  res: ServerResponse,
+  type: RecordingContentType,
+  file: string,
+): Promise<number> {
   const limitText = `${RECORDING_MAX_BYTES / (1024 * 1024)} MiB`;
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = (found: string) => {
@@ -82,15 +101,58 @@ async function readAudio(req: IncomingMessage, res: ServerResponse): Promise<Buf
     );
   };
   if (Number.isFinite(declared) && declared > RECORDING_MAX_BYTES) throw tooLarge(`${declared} bytes (Content-Length)`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > RECORDING_MAX_BYTES) throw tooLarge(`more than ${RECORDING_MAX_BYTES} bytes`);
-    chunks.push(chunk as Buffer);
+  // Reserve the most this upload can take; what it did not use is given back at the end.
+  const reserved = Number.isFinite(declared) && declared >= 0 ? declared : RECORDING_MAX_BYTES;
+  if (uploadsInFlight + reserved > UPLOADS_MAX_BYTES) {
+    res.setHeader('Retry-After', '2');
+    res.setHeader('Connection', 'close');
+    throw new HttpError(
+      503,
+      `expected at most ${UPLOADS_MAX_BYTES / (1024 * 1024)} MiB of recordings uploading at once, found ${Math.round(uploadsInFlight / (1024 * 1024))} MiB in flight`,
+      'try again in a few seconds',
+    );
   }
-  if (size === 0) throw new HttpError(400, 'expected the recording in the request body, found an empty body');
-  return Buffer.concat(chunks);
+  uploadsInFlight += reserved;
+  let size = 0;
+  let head = Buffer.alloc(0);
+  const check = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > RECORDING_MAX_BYTES) return done(tooLarge(`more than ${RECORDING_MAX_BYTES} bytes`));
+      if (head.length < 8) {
+        head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
+        if (head.length >= 8 && !looksLike(type, head)) {
+          return done(
+            new HttpError(
+              415,
+              `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
+              'upload the file the browser recorded, unchanged',
+            ),
+          );
+        }
+      }
+      done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(req, check, createWriteStream(file, { mode: 0o600 }));
+    if (size === 0) throw new HttpError(400, 'expected the recording in the request body, found an empty body');
+    if (!looksLike(type, head)) {
+      throw new HttpError(
+        415,
+        `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
+        'upload the file the browser recorded, unchanged',
+      );
+    }
+    return size;
+  } catch (err) {
+    await rm(file, { force: true });
+    if (err instanceof HttpError) throw err;
+    // The client went away mid-upload (or the disk failed): nothing was stored.
+    throw new HttpError(400, `the recording upload did not complete: ${(err as Error).message}`);
+  } finally {
+    uploadsInFlight -= reserved;
+  }
 }
 
 function sendRecording(
@@ -185,7 +247,7 @@ export function interviewRoutes(ctx: RunnerContext, options: InterviewRouteOptio
       handler: async ({ req, res }) => {
         const body = await readJson(req, createAttemptRequestSchema, 128 * 1024);
         const question = await entry(body.questionId);
-        const feedback = answerFeedback(question, {
+        const feedback = await answerFeedback(question, {
           text: body.answerText,
           answerKind: body.answerKind,
           durationMs: body.durationMs,
@@ -259,15 +321,15 @@ export function interviewRoutes(ctx: RunnerContext, options: InterviewRouteOptio
         if (attempt.answerKind !== 'audio') {
           throw new HttpError(409, `attempt ${id} is a written answer; expected an attempt with answerKind "audio"`);
         }
-        const audio = await readAudio(req, res);
-        if (!looksLike(type, audio)) {
-          throw new HttpError(
-            415,
-            `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
-            'upload the file the browser recorded, unchanged',
-          );
-        }
-        const recording = await store.saveRecording(id, audio, type, query.data.durationMs, scheduler.now());
+        const temporaryFile = store.temporaryRecordingFile(id);
+        const bytes = await receiveAudio(req, res, type, temporaryFile);
+        const recording = await store.saveRecording(
+          id,
+          { temporaryFile, bytes },
+          type,
+          query.data.durationMs,
+          scheduler.now(),
+        );
         sendJson(res, 201, recording);
       },
     },

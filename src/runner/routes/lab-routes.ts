@@ -17,6 +17,8 @@ import type { Route } from '../runner-server.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import { ProgressStore } from '../progress-store.ts';
 import { WorkspaceWatcher } from '../workspace-watcher.ts';
+import { retryWhileBusy } from '../dojo-database.ts';
+import { logRunnerError } from '../runner-log.ts';
 import type { SessionManager } from '../session-manager.ts';
 import type { TerminalManager } from '../terminal/terminal-manager.ts';
 
@@ -105,11 +107,17 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
             .find((s) => s.status !== 'pass');
           if (!current) return;
           running = true;
+          // Nothing here may reject unhandled: this runs in the background, and an unhandled
+          // rejection would end the runner (a write-locked database did, issue 12).
           void serial(l.id, () => runStepChecks(l, current.step, { workspace, env: env(l.id) }))
-            .then((result) => {
-              store.recordCheck(result);
-              res.write(`event: check\ndata: ${JSON.stringify(result)}\n\n`);
+            .then(async (result) => {
+              await retryWhileBusy(
+                () => store.recordCheck(result),
+                `saving the background check of ${l.id}/${result.step}`,
+              );
+              if (!res.destroyed) res.write(`event: check\ndata: ${JSON.stringify(result)}\n\n`);
             })
+            .catch((err: unknown) => logRunnerError(`background re-check of ${l.id} failed`, err))
             .finally(() => {
               running = false;
             });
@@ -149,7 +157,7 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
           const workspace = await ensureWorkspace(l, ctx.dojoHome);
           return runStepChecks(l, s.id, { workspace, env: env(l.id) });
         });
-        store.recordCheck(result);
+        await retryWhileBusy(() => store.recordCheck(result), `saving the check of ${l.id}/${s.id}`);
         sendJson(res, 200, result);
       },
     },
@@ -166,7 +174,9 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
       },
     },
     {
-      method: 'GET',
+      // POST, not GET: revealing is recorded (progress changes), and only state-changing methods
+      // carry the Origin check a page on another local port cannot pass.
+      method: 'POST',
       path: '/api/labs/:lab/steps/:step/solution',
       handler: async ({ res, params }) => {
         const l = await lab(params['lab']);

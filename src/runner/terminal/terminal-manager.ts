@@ -93,7 +93,13 @@ export class TerminalManager {
     const timer = this.detachTimers.get(lab);
     if (timer) clearTimeout(timer);
     this.detachTimers.delete(lab);
-    await terminal.attach(ws, size);
+    try {
+      await terminal.attach(ws, size);
+    } finally {
+      // The socket may have closed (or lost to a newer one) while the shell started: a shell nobody
+      // is attached to must still get the idle timeout, or it would live until the runner stops.
+      this.scheduleReap(lab, terminal);
+    }
     return terminal;
   }
 

@@ -9,17 +9,24 @@
  * Output path: PTY bytes → batch → one binary frame to the client and one write to the mirror,
  * sent at once after a quiet spell (keystroke echo) or every few ms while output streams (or per
  * FLOW.maxBatchBytes). FlowControl pauses the PTY when unacknowledged, batched or unparsed bytes
- * pass the high watermark. Lifecycle: spawned by TerminalManager → attached/detached any number of
+ * pass the high watermark, or when the socket itself stops draining (a client that acks output it
+ * never reads cannot make the runner buffer without bound).
+ *
+ * Input path: client message → PtyInput (bounded queue, non-blocking writes only as fast as the
+ * shell reads) → `inputAck` to the client once written. The runner's event loop never waits on the PTY. Lifecycle: spawned by TerminalManager → attached/detached any number of
  * times → exits (the shell ends) or is killed (runner shutdown, or detached for too long).
  */
+import { randomBytes } from 'node:crypto';
 import { spawn, type IPty } from '@lydell/node-pty';
 import createDebug from 'debug';
 import { WebSocket } from 'ws';
 import { CLOSE, FLOW, type ClientMessage, type ServerMessage } from '../../shared/terminal-protocol.ts';
-import { stopProcesses, targetsOf, type Reaper } from '../reaper.ts';
+import { stopProcesses, targetsOf, TERMINAL_MARKER, type Reaper } from '../reaper.ts';
 import { processInfo } from '../../sandbox/process-table.ts';
 import { FlowControl, type FlowCounts } from './flow-control.ts';
 import { closeReason } from './close-reason.ts';
+import { setCloseOnExec } from './close-on-exec.ts';
+import { PtyInput } from './pty-input.ts';
 import { ScreenMirror } from './screen-mirror.ts';
 const debug = createDebug('dojo:runner:pty');
 /** Output arriving within this many ms of the last frame is a stream, not an echo. */
@@ -51,6 +58,11 @@ export interface TerminalStats {
   /** The most bytes ever held in the runner's buffers at once. */
   peak: number;
   high: number;
+  /** Input bytes waiting for the shell, and the most ever. */
+  inputQueued: number;
+  inputPeak: number;
+  /** Whether the PTY master fd is close-on-exec (no later child inherits it). */
+  closeOnExec: boolean;
 }
 
 export class TerminalSession {
@@ -60,6 +72,13 @@ export class TerminalSession {
   private readonly pty: IPty;
   private readonly mirror: ScreenMirror;
   private readonly flow: FlowControl;
+  private readonly input: PtyInput;
+  /** The random value of TERMINAL_MARKER in this shell's environment (the reaper's identity check). */
+  readonly marker: string;
+  private readonly closeOnExec: boolean;
+  /** Bumped when the client changes: socket-drain callbacks of an old client are ignored. */
+  private clientGeneration = 0;
+  private inputDropped = 0;
   private readonly reaper: Reaper;
   private readonly scrollback: number;
   private readonly onExit: (session: TerminalSession) => void;
@@ -84,17 +103,29 @@ export class TerminalSession {
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
+    this.marker = randomBytes(12).toString('hex');
     // encoding: null hands us raw bytes: no UTF-8 decode here and encode again for the socket.
     this.pty = spawn(options.shell, [], {
       name: 'xterm-256color',
       cols: options.cols,
       rows: options.rows,
       cwd: options.cwd,
-      env: options.env,
+      env: { ...options.env, [TERMINAL_MARKER]: this.marker },
       encoding: null,
     });
     this.pid = this.pty.pid;
-    this.reaper.record(this.pid, 'pty', this.lab, options.shell);
+    this.reaper.record(this.pid, 'pty', this.lab, options.shell, this.marker);
+    // Before anything else can spawn: no later child (moto_server, scripts, the next shell) may inherit it.
+    const fd = (this.pty as unknown as { fd: number }).fd;
+    this.closeOnExec = setCloseOnExec(fd);
+    if (!this.closeOnExec) debug('could not set FD_CLOEXEC on the PTY of pid %d: later children inherit it', this.pid);
+    this.input = new PtyInput({
+      fd,
+      maxQueueBytes: FLOW.maxInputQueueBytes,
+      onWritten: (chars) => {
+        if (this.client) this.send(this.client, { type: 'inputAck', chars });
+      },
+    });
     this.flow = new FlowControl((pause) => {
       debug('%s pid %d %s (%o)', this.lab, this.pid, pause ? 'paused' : 'resumed', this.flow.counts);
       if (pause) this.pty.pause();
@@ -107,7 +138,11 @@ export class TerminalSession {
       onParsed: (bytes) => this.flow.remove('mirror', bytes),
     });
     if (options.banner) this.output(Buffer.from(options.banner));
-    this.pty.onData((data: string | Buffer) => this.output(typeof data === 'string' ? Buffer.from(data) : data));
+    this.pty.onData((data: string | Buffer) => {
+      this.output(typeof data === 'string' ? Buffer.from(data) : data);
+      // The shell printed: it is running, likely reading; queued input may go in now.
+      if (this.input.queuedBytes) this.input.pump();
+    });
     this.pty.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
     debug('spawned %s for %s: pid %d in %s', options.shell, this.lab, this.pid, options.cwd);
   }
@@ -124,6 +159,9 @@ export class TerminalSession {
       counts: { ...this.flow.counts },
       peak: this.flow.peak,
       high: this.flow.high,
+      inputQueued: this.input.queuedBytes,
+      inputPeak: this.input.peak,
+      closeOnExec: this.closeOnExec,
     };
   }
 
@@ -162,11 +200,23 @@ export class TerminalSession {
     this.flow.add('mirror', n);
     this.mirror.write(data);
     const client = this.client;
-    if (client && client.readyState === WebSocket.OPEN) {
-      this.flow.add('client', n);
-      client.send(data, { binary: true });
-    }
+    if (client && client.readyState === WebSocket.OPEN) this.sendOutput(client, data);
     this.flow.remove('batch', n);
+  }
+
+  /**
+   * Sends output to the client, counted twice: as unacknowledged (until the client acks it) and
+   * as unsent (until the socket has handed it to the kernel). A client may ack without reading;
+   * the second count still grows then, and pauses the PTY.
+   */
+  private sendOutput(ws: WebSocket, data: Buffer): void {
+    const n = data.length;
+    const generation = this.clientGeneration;
+    this.flow.add('client', n);
+    this.flow.add('socket', n);
+    ws.send(data, { binary: true }, () => {
+      if (generation === this.clientGeneration) this.flow.remove('socket', n);
+    });
   }
 
   private send(ws: WebSocket, message: ServerMessage): void {
@@ -192,7 +242,12 @@ export class TerminalSession {
       if (size && (size.cols !== this.mirror.cols || size.rows !== this.mirror.rows)) this.resize(size.cols, size.rows);
       // The screen after everything written so far; the PTY is paused, so nothing can slip in between.
       const screen = await this.mirror.serialize();
-      if (generation !== this.attachGeneration || this.exitInfo || ws.readyState !== WebSocket.OPEN) return;
+      if (generation !== this.attachGeneration && ws.readyState === WebSocket.OPEN) {
+        // Two connections at once: the later one takes the shell, the earlier is told why it lost it.
+        ws.close(CLOSE.replaced, 'this terminal was opened in another tab or window');
+        return;
+      }
+      if (this.exitInfo || ws.readyState !== WebSocket.OPEN) return;
       this.send(ws, {
         type: 'attached',
         lab: this.lab,
@@ -203,11 +258,7 @@ export class TerminalSession {
         rows: this.mirror.rows,
       });
       this.client = ws;
-      if (screen) {
-        const bytes = Buffer.from(screen);
-        this.flow.add('client', bytes.length);
-        ws.send(bytes, { binary: true });
-      }
+      if (screen) this.sendOutput(ws, Buffer.from(screen));
     } finally {
       release();
     }
@@ -241,6 +292,7 @@ export class TerminalSession {
 
   private detachClient(): void {
     this.client = null;
+    this.clientGeneration++;
     this.flow.resetClient();
   }
 
@@ -250,7 +302,17 @@ export class TerminalSession {
       case 'input':
         this.inputSinceFlush = true;
         this.typed = true;
-        this.pty.write(message.data);
+        if (this.input.push(message.data)) {
+          this.inputDropped = 0;
+        } else {
+          // Only a client that ignores the input window gets here (the page waits for inputAck).
+          if (this.inputDropped === 0) {
+            this.notice(
+              `Input dropped: more than ${FLOW.maxInputQueueBytes / 1024} KiB were waiting for the shell, which is not reading. Paste again once it is.`,
+            );
+          }
+          this.inputDropped += message.data.length;
+        }
         break;
       case 'resize':
         this.resize(message.cols, message.rows);
@@ -285,7 +347,9 @@ export class TerminalSession {
       if (client.readyState === WebSocket.OPEN) client.close(CLOSE.shellExited, closeReason('the shell exited'));
     }
     this.client = null;
-    // Jobs the shell left behind (`nohup cmd &`) belong to this terminal: stop them with it.
+    this.clientGeneration++;
+    this.input.dispose();
+    // Jobs the shell left behind (`nohup cmd &`, `setsid cmd`) belong to this terminal: stop them with it.
     const record = this.reaper.current().find((r) => r.pid === this.pid);
     const leftovers = record ? targetsOf(record) : [];
     void stopProcesses(leftovers).finally(() => this.reaper.release(this.pid));
