@@ -11,6 +11,24 @@ import { startAwsEmulator } from '../src/sandbox/aws-emulator.ts';
 import { detectTerraformCli } from '../src/sandbox/terraform-cli.ts';
 import { toolEnv, which } from '../src/sandbox/which.ts';
 import type { Sandbox, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
+import type { SandboxProvides } from '../src/sandbox/sandbox-provides.ts';
+
+/** What labs may rely on (validated against a lab's `requires` when it loads). */
+export const provides = {
+  env: {
+    PATH: 'your PATH, then the tools scripts/toolchain.sh installed in .toolchain/',
+    AWS_ENDPOINT_URL: 'the emulator, e.g. http://127.0.0.1:41234 (the aws CLI, SDKs and the s3 backend use it)',
+    AWS_ACCESS_KEY_ID: 'test (dummy credentials: nothing can reach a real account)',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: 'us-east-1 (also AWS_DEFAULT_REGION)',
+    AWS_CONFIG_FILE: '/dev/null, so no real profile is read (also AWS_SHARED_CREDENTIALS_FILE)',
+    TF: 'the terraform or tofu binary (tofu first; DOJO_TERRAFORM=terraform|tofu chooses)',
+    DOJO_TERRAFORM: 'which flavour $TF is: terraform or tofu',
+    CHECKPOINT_DISABLE: '1 (no version check calls home)',
+  },
+  tools: ['git', 'terraform-or-tofu', 'aws-cli', 'conftest', 'kubeconform'],
+  services: { 'aws-emulator': 'moto_server (or LocalStack in a container) on 127.0.0.1: S3, DynamoDB, STS, IAM' },
+} satisfies SandboxProvides;
 
 const awsEmulator: Sandbox = {
   id: 'aws-emulator',

@@ -4,6 +4,14 @@
  */
 import { toolEnv } from '../src/sandbox/which.ts';
 import type { Sandbox, StartedSandbox } from '../src/sandbox/sandbox.ts';
+import type { SandboxProvides } from '../src/sandbox/sandbox-provides.ts';
+
+/** What labs may rely on (validated against a lab's `requires` when it loads). No $TF: see sandboxes/terraform.ts. */
+export const provides = {
+  env: { PATH: 'your PATH, then the tools scripts/toolchain.sh installed in .toolchain/' },
+  tools: ['git', 'conftest', 'kubeconform'],
+  services: {},
+} satisfies SandboxProvides;
 
 const local: Sandbox = {
   id: 'local',

@@ -9,6 +9,8 @@
  */
 import { execa } from 'execa';
 import { z } from 'zod';
+import { checkBase } from './check-base.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { toolEnv } from '../sandbox/which.ts';
 import type { KubeObject } from '../sandbox/kubectl.ts';
@@ -18,29 +20,40 @@ import { observeObject } from './k8s-resource.ts';
 const syncStates = ['Synced', 'OutOfSync', 'Unknown'] as const;
 const healthStates = ['Healthy', 'Progressing', 'Degraded', 'Suspended', 'Missing', 'Unknown'] as const;
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('argocd.app'),
-  /** The Application's name. */
-  name: z.string().min(1),
-  /** Where Applications live; argocd unless the lab uses apps-in-any-namespace. */
-  namespace: z.string().default('argocd'),
-  /** Expected status.sync.status; "any" skips the assertion. */
-  sync: z.enum([...syncStates, 'any']).default('Synced'),
-  /** Expected status.health.status; "any" skips the assertion. */
-  health: z.enum([...healthStates, 'any']).default('Healthy'),
-  /** status.sync.revision must equal the commit the tracked branch points at in the lab's Git server. */
-  revisionIsHead: z.boolean().default(true),
-  /** The branch to compare with; defaults to spec.source.targetRevision (HEAD means the default branch). */
-  branch: z.string().optional(),
-  /** Expected spec.source.path, e.g. "k8s". */
-  path: z.string().optional(),
-  /** Whether automated sync must be on (true) or off (false); omit to not check. */
-  automated: z.boolean().optional(),
-  /** Whether spec.syncPolicy.automated.selfHeal must be on (true) or off (false). */
-  selfHeal: z.boolean().optional(),
-  /** Whether spec.syncPolicy.automated.prune must be on (true) or off (false). */
-  prune: z.boolean().optional(),
-  hint: z.string().optional(),
+  name: z.string().min(1).describe("The Application's name."),
+  namespace: z
+    .string()
+    .default('argocd')
+    .describe('Where Applications live; argocd unless the lab uses apps-in-any-namespace.'),
+  sync: z
+    .enum([...syncStates, 'any'])
+    .default('Synced')
+    .describe('Expected status.sync.status; "any" skips the assertion.'),
+  health: z
+    .enum([...healthStates, 'any'])
+    .default('Healthy')
+    .describe('Expected status.health.status; "any" skips the assertion.'),
+  revisionIsHead: z
+    .boolean()
+    .default(true)
+    .describe("status.sync.revision must equal the commit the tracked branch points at in the lab's Git server."),
+  branch: z
+    .string()
+    .optional()
+    .describe('The branch to compare with; defaults to spec.source.targetRevision (HEAD means the default branch).'),
+  path: z.string().optional().describe('Expected spec.source.path, e.g. "k8s".'),
+  automated: z
+    .boolean()
+    .optional()
+    .describe('Whether automated sync must be on (true) or off (false); omit to not check.'),
+  selfHeal: z
+    .boolean()
+    .optional()
+    .describe('Whether spec.syncPolicy.automated.selfHeal must be on (true) or off (false).'),
+  prune: z.boolean().optional().describe('Whether spec.syncPolicy.automated.prune must be on (true) or off (false).'),
+  ...checkBase,
 });
 
 export type ArgoAppOptions = z.output<typeof schema>;

@@ -2,8 +2,12 @@
 import { z } from 'zod';
 
 export const checkBase = {
-  /** Replaces the check's default hint when it fails: the lab author knows the likeliest mistake. */
-  hint: z.string().optional(),
+  hint: z
+    .string()
+    .optional()
+    .describe(
+      "Replaces the check's default fix when it fails: you know the likeliest mistake. Inline Markdown (`code`, *emphasis*) is rendered.",
+    ),
 };
 
 export function withHint<T extends { hint?: string | undefined }>(assertion: T, hint: string | undefined): T {

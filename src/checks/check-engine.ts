@@ -49,14 +49,14 @@ export async function runStepChecks(lab: LoadedLab, stepId: string, options: Run
   const ctx = { workspace: options.workspace, env: options.env, observations, signal };
 
   const results = await Promise.all(
-    step.checks.map(async (ref) => {
+    step.checks.map(async (ref, checkIndex) => {
       const kind = findCheckKind(ref.kind);
       if (!kind) return { error: `unknown check kind "${ref.kind}" (the lab should not have built)` };
       const parsed = kind.schema.safeParse(ref);
       if (!parsed.success) return { error: `${ref.kind}: invalid options: ${parsed.error.issues[0]?.message ?? ''}` };
       try {
         const assertions = await kind.run(parsed.data, ctx);
-        return { assertions: assertions.map((a) => ({ ...a, check: ref.kind })) };
+        return { assertions: assertions.map((a) => ({ ...a, check: ref.kind, checkIndex })) };
       } catch (err) {
         if (err instanceof CheckEnvironmentError) return { error: err.message, hint: err.hint };
         if (timeout.aborted)

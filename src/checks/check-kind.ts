@@ -28,6 +28,18 @@ export interface CheckContext {
   signal: AbortSignal;
 }
 
+/**
+ * A step id a check's options name (e.g. `baseline.step`), validated when the lab loads: the step
+ * must exist, come no later than the step holding the check, and have a setup when `needsSetup`.
+ */
+export interface StepReference {
+  /** Where the id is written, relative to the check (e.g. ["baseline", "step"]). */
+  path: (string | number)[];
+  step: string;
+  /** Baselines are recorded when a step's setup runs: the named step must have one. */
+  needsSetup: boolean;
+}
+
 export interface CheckKind<S extends z.ZodType = z.ZodType> {
   /** The `kind:` value in lab frontmatter, e.g. "terraform.resource". */
   kind: string;
@@ -38,6 +50,8 @@ export interface CheckKind<S extends z.ZodType = z.ZodType> {
   /** A realistic example, rendered in the authoring guide and validated by the tests. */
   example: z.input<S>;
   run(options: z.output<S>, ctx: CheckContext): Promise<Assertion[]>;
+  /** Step ids the options refer to, for the cross-reference validation at load. */
+  references?(options: z.output<S>): StepReference[];
 }
 
 /** Identity with inference, so each check module reads `export const x = defineCheck({...})`. */

@@ -1,19 +1,30 @@
 import { execa } from 'execa';
 import { z } from 'zod';
+import { regexOption } from './regex-option.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('command'),
-  /** Shell command, run with sh -c in the workspace with the sandbox environment. */
-  run: z.string(),
-  exitCode: z.number().int().default(0),
-  stdoutContains: z.string().optional(),
-  stdoutMatches: z.string().optional(),
-  timeoutMs: z.number().int().positive().max(300_000).default(30_000),
-  /** What the command proves, in words, for messages ("the lock table exists"). */
-  describe: z.string().optional(),
+  run: z.string().describe('Shell command, run with sh -c in the workspace with the sandbox environment.'),
+  exitCode: z.number().int().default(0).describe('The exit code the command must end with (default 0).'),
+  stdoutContains: z.string().optional().describe('Its standard output contains this text.'),
+  stdoutMatches: regexOption('m')
+    .optional()
+    .describe('Its standard output matches this regular expression (multi-line: ^ and $ match at each line).'),
+  timeoutMs: z
+    .number()
+    .int()
+    .positive()
+    .max(300_000)
+    .default(30_000)
+    .describe('How long the command may run, in milliseconds (default 30000, at most 300000).'),
+  describe: z
+    .string()
+    .optional()
+    .describe('What the command proves, in words, for messages ("the lock table exists").'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;

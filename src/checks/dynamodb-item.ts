@@ -1,16 +1,18 @@
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 import { dynamodbFor, emulatorDown, emulatorEndpoint } from './evidence/aws-clients.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('dynamodb.item'),
-  table: z.string(),
-  /** Key attributes, string-typed (e.g. { LockID: "dojo-tfstate/platform/network.tfstate" }). */
-  key: z.record(z.string(), z.string()),
-  exists: z.boolean().default(true),
+  table: z.string().describe('Table name in the emulator.'),
+  key: z
+    .record(z.string(), z.string())
+    .describe('Key attributes, string-typed (e.g. { LockID: "dojo-tfstate/platform/network.tfstate" }).'),
+  exists: z.boolean().default(true).describe('true (default): the item exists; false: it does not.'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;
@@ -38,7 +40,11 @@ export function judgeItem(o: Options, ev: { tableExists: boolean; item: Record<s
       found: present ? JSON.stringify(ev.item).slice(0, 200) : 'no such item',
       message:
         present === o.exists ? `${what}: as expected` : present ? `${what} exists but should not` : `${what} not found`,
-      hint: o.hint,
+      hint:
+        o.hint ??
+        (present
+          ? `Remove the item; for a Terraform lock row, release the lock with force-unlock and the lock ID instead of deleting it by hand.`
+          : 'The operation that writes this item has not run (or wrote another key): check the table name and the key.'),
     },
   ];
 }

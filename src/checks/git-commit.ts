@@ -1,23 +1,22 @@
 import path from 'node:path';
 import { execa } from 'execa';
 import { z } from 'zod';
+import { regexOption } from './regex-option.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { CheckEnvironmentError, defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('git.commit'),
-  /** Repository folder relative to the workspace. */
-  repo: z.string().default('.'),
-  /** Branch or ref whose history is examined. */
-  ref: z.string().default('HEAD'),
-  /** Some commit on the ref has a message matching this (case-insensitive). */
-  messageMatches: z.string().optional(),
-  minCommits: z.number().int().positive().optional(),
-  /** These paths are tracked at the ref. */
-  paths: z.array(z.string()).default([]),
-  /** No uncommitted changes to tracked files. */
-  clean: z.boolean().optional(),
+  repo: z.string().default('.').describe('Repository folder relative to the workspace.'),
+  ref: z.string().default('HEAD').describe('Branch or ref whose history is examined.'),
+  messageMatches: regexOption('i')
+    .optional()
+    .describe('Some commit on the ref has a message matching this (case-insensitive).'),
+  minCommits: z.number().int().positive().optional().describe('The ref has at least this many commits.'),
+  paths: z.array(z.string()).default([]).describe('These paths are tracked at the ref.'),
+  clean: z.boolean().optional().describe('No uncommitted changes to tracked files.'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;

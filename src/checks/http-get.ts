@@ -1,16 +1,15 @@
 import { z } from 'zod';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { CheckEnvironmentError, defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('http.get'),
-  /** URL; ${VAR} is replaced from the sandbox environment (e.g. ${AWS_ENDPOINT_URL}). */
-  url: z.string(),
-  /** Host header to send (reach virtual hosts on 127.0.0.1 without DNS). */
-  host: z.string().optional(),
-  status: z.number().int().default(200),
-  contains: z.string().optional(),
+  url: z.string().describe('URL; ${VAR} is replaced from the sandbox environment (e.g. ${AWS_ENDPOINT_URL}).'),
+  host: z.string().optional().describe('Host header to send (reach virtual hosts on 127.0.0.1 without DNS).'),
+  status: z.number().int().default(200).describe('The HTTP status the response must have (default 200).'),
+  contains: z.string().optional().describe('The response body contains this text.'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;

@@ -4,46 +4,43 @@
  * through the sandbox's KUBECONFIG; judging is `judgeK8sResource`, a pure function of that object.
  */
 import { z } from 'zod';
+import { regexOption } from './regex-option.ts';
+import { checkBase } from './check-base.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { Kubectl, KubectlError, type KubeObject } from '../sandbox/kubectl.ts';
 import { CheckEnvironmentError, defineCheck, type CheckContext } from './check-kind.ts';
 
 /** One expectation on a field; exactly one operator besides `path`. */
-export const fieldExpectationSchema = z
-  .strictObject({
-    /** Dotted path with [n] for list items and ["key.with.dots"] for such keys: metadata.labels["app.kubernetes.io/name"]. */
-    path: z.string().min(1),
-    /** The value, compared as JSON (numbers, strings, booleans, lists, maps). */
-    equals: z.unknown().optional(),
-    /** A regular expression the value (as text) matches. */
-    matches: z.string().optional(),
-    /** A text the value contains, or an item a list contains. */
-    contains: z.unknown().optional(),
-    /** Whether the field is present at all. */
-    exists: z.boolean().optional(),
-    /** A number the value is at least (e.g. status.readyReplicas). */
-    atLeast: z.number().optional(),
-  })
-  .refine((f) => ['equals', 'matches', 'contains', 'exists', 'atLeast'].filter((k) => k in f).length === 1, {
-    error: 'give each field exactly one of equals, matches, contains, exists or atLeast',
-  });
+export const fieldExpectationSchema = strictFields({
+  path: z
+    .string()
+    .min(1)
+    .describe(
+      'Dotted path with [n] for list items and ["key.with.dots"] for such keys: metadata.labels["app.kubernetes.io/name"].',
+    ),
+  equals: z.unknown().optional().describe('The value, compared as JSON (numbers, strings, booleans, lists, maps).'),
+  matches: regexOption().optional().describe('A regular expression the value (as text) matches.'),
+  contains: z.unknown().optional().describe('A text the value contains, or an item a list contains.'),
+  exists: z.boolean().optional().describe('Whether the field is present at all.'),
+  atLeast: z.number().optional().describe('A number the value is at least (e.g. status.readyReplicas).'),
+}).refine((f) => ['equals', 'matches', 'contains', 'exists', 'atLeast'].filter((k) => k in f).length === 1, {
+  error: 'give each field exactly one of equals, matches, contains, exists or atLeast',
+});
 
 export type FieldExpectation = z.infer<typeof fieldExpectationSchema>;
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('k8s.resource'),
-  /** A resource type as kubectl names it: deployment, configmap, service, applications.argoproj.io… */
   resource: z
     .string()
-    .regex(/^[a-zA-Z][a-zA-Z0-9.-]*$/, { error: 'expected a kubectl resource type such as deployment or configmap' }),
-  name: z.string().min(1),
-  /** Omit for cluster-scoped objects (namespaces, nodes). */
-  namespace: z.string().optional(),
-  /** false checks that the object is gone (e.g. after a prune). */
-  exists: z.boolean().default(true),
-  fields: z.array(fieldExpectationSchema).default([]),
-  /** Replaces the default hint on failure: the lab author knows the likeliest mistake. */
-  hint: z.string().optional(),
+    .regex(/^[a-zA-Z][a-zA-Z0-9.-]*$/, { error: 'expected a kubectl resource type such as deployment or configmap' })
+    .describe('A resource type as kubectl names it: deployment, configmap, service, applications.argoproj.io…'),
+  name: z.string().min(1).describe('The object name.'),
+  namespace: z.string().optional().describe('Omit for cluster-scoped objects (namespaces, nodes).'),
+  exists: z.boolean().default(true).describe('false checks that the object is gone (e.g. after a prune).'),
+  fields: z.array(fieldExpectationSchema).default([]).describe('Expectations on fields of the object.'),
+  ...checkBase,
 });
 
 export type K8sResourceOptions = z.output<typeof schema>;

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { CheckKind } from './check-kind.ts';
+import { closestName } from '../shared/closest-name.ts';
 import { terraformResource } from './terraform-resource.ts';
 import { terraformOutput } from './terraform-output.ts';
 import { terraformBackend } from './terraform-backend.ts';
@@ -44,28 +45,11 @@ export function findCheckKind(kind: string): CheckKind | undefined {
   return checkKinds.find((c) => c.kind === kind);
 }
 
-/** Edit distance, two rows at a time (typed arrays: no undefined holes). */
-function distance(a: string, b: string): number {
-  let prev = Uint16Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = new Uint16Array(b.length + 1);
-    cur[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const sub = (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      cur[j] = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, sub);
-    }
-    prev = cur;
-  }
-  return prev[b.length] ?? 0;
-}
-
 export function closestKind(kind: string): string | undefined {
-  let best: { kind: string; d: number } | undefined;
-  for (const c of checkKinds) {
-    const d = distance(kind.toLowerCase(), c.kind.toLowerCase());
-    if (!best || d < best.d) best = { kind: c.kind, d };
-  }
-  return best && best.d <= Math.max(3, Math.floor(kind.length / 3)) ? best.kind : undefined;
+  return closestName(
+    kind,
+    checkKinds.map((c) => c.kind),
+  );
 }
 
 /** Validates one `checks:` entry against the schema of its kind, with errors that name the fix. */
@@ -73,7 +57,8 @@ export const checkSchema = z.unknown().superRefine((value, ctx) => {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     ctx.addIssue({
       code: 'custom',
-      message: 'expected a check object such as { kind: terraform.backend, type: s3 }',
+      message:
+        'expected a check object such as { kind: terraform.backend, type: s3 }. Fix: write the check as a map with a "kind" field',
       input: value,
     });
     return;
@@ -83,7 +68,7 @@ export const checkSchema = z.unknown().superRefine((value, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['kind'],
-      message: `every check needs a "kind"; known kinds: ${checkKinds.map((c) => c.kind).join(', ')}`,
+      message: `every check needs a "kind". Fix: add kind: with one of ${checkKinds.map((c) => c.kind).join(', ')}`,
     });
     return;
   }
@@ -93,14 +78,22 @@ export const checkSchema = z.unknown().superRefine((value, ctx) => {
     ctx.addIssue({
       code: 'custom',
       path: ['kind'],
-      message: `unknown check kind "${kind}"${near ? `; did you mean "${near}"?` : ''} Known kinds: ${checkKinds.map((c) => c.kind).join(', ')}`,
+      message: `unknown check kind "${kind}". Fix: ${near ? `did you mean "${near}"? ` : ''}Known kinds: ${checkKinds.map((c) => c.kind).join(', ')}`,
     });
     return;
   }
   const parsed = def.schema.safeParse(value);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
-      ctx.addIssue({ ...issue, code: 'custom', message: `${kind}: ${issue.message}`, path: issue.path } as never);
+      // Re-raised as custom issues (path relative to the check); the original rides along so the
+      // lab loader can still say what type or values were expected.
+      ctx.addIssue({
+        code: 'custom',
+        message: issue.message,
+        path: issue.path,
+        input: (issue as { input?: unknown }).input,
+        params: { original: issue },
+      });
     }
   }
 });

@@ -7,19 +7,33 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { expected } from '../shared/ids.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 import { emulatorDown, emulatorEndpoint, isNotFound, s3For } from './evidence/aws-clients.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('s3.bucket'),
-  bucket: z.string(),
-  versioning: z.enum(['Enabled', 'Suspended', 'Disabled']).optional(),
-  tags: z.record(z.string(), z.string()).optional(),
-  /** All four public-access-block settings on (true) or not required (false). */
-  publicAccessBlock: z.boolean().optional(),
-  website: z.strictObject({ indexDocument: z.string().optional(), errorDocument: z.string().optional() }).optional(),
+  bucket: z.string().describe('Bucket name in the emulator.'),
+  versioning: z
+    .enum(['Enabled', 'Suspended', 'Disabled'], {
+      error: expected('expected "versioning" to be Enabled, Suspended or Disabled (never enabled)'),
+    })
+    .optional()
+    .describe('The bucket versioning status; Disabled means versioning was never turned on.'),
+  tags: z.record(z.string(), z.string()).optional().describe('Tags the bucket must carry, as a map of key: value.'),
+  publicAccessBlock: z
+    .boolean()
+    .optional()
+    .describe('All four public-access-block settings on (true) or not required (false).'),
+  website: strictFields({
+    indexDocument: z.string().optional().describe('The index document suffix, e.g. index.html.'),
+    errorDocument: z.string().optional().describe('The error document key, e.g. error.html.'),
+  })
+    .optional()
+    .describe('The static website configuration of the bucket.'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;
@@ -56,7 +70,11 @@ export function judgeBucket(o: Options, ev: BucketEvidence): Assertion[] {
         found === o.versioning
           ? `${b} versioning is ${found}`
           : `${b}: expected versioning ${o.versioning}, found ${found === 'Disabled' ? 'never enabled' : found}`,
-      hint: o.hint ?? `aws s3api put-bucket-versioning --bucket ${o.bucket} --versioning-configuration Status=Enabled`,
+      hint:
+        o.hint ??
+        (o.versioning === 'Disabled'
+          ? 'Versioning cannot be turned off once enabled (only suspended): use a bucket that never had it.'
+          : `aws s3api put-bucket-versioning --bucket ${o.bucket} --versioning-configuration Status=${o.versioning}`),
     });
   }
   for (const [k, v] of Object.entries(o.tags ?? {})) {
@@ -85,7 +103,11 @@ export function judgeBucket(o: Options, ev: BucketEvidence): Assertion[] {
       found: pab ? JSON.stringify(pab) : 'no public access block',
       message:
         all === o.publicAccessBlock ? 'public access block as expected' : `${b}: public access block not as expected`,
-      hint: o.hint ?? 'Use an aws_s3_bucket_public_access_block resource.',
+      hint:
+        o.hint ??
+        (o.publicAccessBlock
+          ? 'Turn on all four settings with an aws_s3_bucket_public_access_block resource (block_public_acls, block_public_policy, ignore_public_acls, restrict_public_buckets = true).'
+          : 'Public access is fully blocked: relax the aws_s3_bucket_public_access_block settings this bucket needs (a website bucket must allow a public policy).'),
     });
   }
   if (o.website) {

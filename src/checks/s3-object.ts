@@ -1,17 +1,17 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { z } from 'zod';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 import { emulatorDown, emulatorEndpoint, isNotFound, s3For } from './evidence/aws-clients.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('s3.object'),
-  bucket: z.string(),
-  key: z.string(),
-  exists: z.boolean().default(true),
-  /** The object's content contains this text. */
-  contains: z.string().optional(),
+  bucket: z.string().describe('Bucket name in the emulator.'),
+  key: z.string().describe('Object key, e.g. platform/network.tfstate.'),
+  exists: z.boolean().default(true).describe('true (default): the object exists; false: it does not.'),
+  contains: z.string().optional().describe("The object's content contains this text."),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;

@@ -6,22 +6,31 @@
  * check stops with an explanation rather than failing the learner.
  */
 import { z } from 'zod';
+import { checkBase } from './check-base.ts';
+import { strictFields } from '../shared/strict-fields.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { getWithHost, websiteRequest, type WebsiteResponse } from '../sandbox/localstack.ts';
 import { CheckEnvironmentError, defineCheck } from './check-kind.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('s3.website'),
-  bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
-    error: 'expected an S3 bucket name (3–63 lower-case letters, digits, dots, dashes)',
-  }),
-  /** Text the index document must contain (e.g. the page title). */
-  indexContains: z.string().optional(),
-  /** A path that must not exist, to see the error document. */
-  missingPath: z.string().startsWith('/').default('/no-such-page.html'),
-  /** Text the error document must contain; omit to only require that an error document is served. */
-  errorContains: z.string().optional(),
-  hint: z.string().optional(),
+  bucket: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, {
+      error: 'expected an S3 bucket name (3–63 lower-case letters, digits, dots, dashes)',
+    })
+    .describe('The bucket whose website endpoint is requested.'),
+  indexContains: z.string().optional().describe('Text the index document must contain (e.g. the page title).'),
+  missingPath: z
+    .string()
+    .startsWith('/')
+    .default('/no-such-page.html')
+    .describe('A path that must not exist, to see the error document.'),
+  errorContains: z
+    .string()
+    .optional()
+    .describe('Text the error document must contain; omit to only require that an error document is served.'),
+  ...checkBase,
 });
 
 export type S3WebsiteOptions = z.output<typeof schema>;

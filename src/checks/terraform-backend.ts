@@ -1,19 +1,24 @@
 import { z } from 'zod';
+import { strictFields } from '../shared/strict-fields.ts';
+import { expected } from '../shared/ids.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 import { backendOf, type BackendInfo } from './evidence/terraform-evidence.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('terraform.backend'),
-  /** Backend type init configured, e.g. s3 or local. */
-  type: z.string(),
-  bucket: z.string().optional(),
-  key: z.string().optional(),
-  region: z.string().optional(),
-  /** dynamodb: a dynamodb_table; lockfile: use_lockfile = true; any: either one. */
-  locking: z.enum(['dynamodb', 'lockfile', 'any']).optional(),
-  dynamodbTable: z.string().optional(),
+  type: z
+    .string({ error: 'expected "type": the backend type, e.g. s3 or local' })
+    .describe('Backend type the last init recorded (.terraform/terraform.tfstate), e.g. s3 or local.'),
+  bucket: z.string().optional().describe('s3 backend: the bucket.'),
+  key: z.string().optional().describe('s3 backend: the object key of the state.'),
+  region: z.string().optional().describe('s3 backend: the region.'),
+  locking: z
+    .enum(['dynamodb', 'lockfile', 'any'], { error: expected('expected "locking" to be dynamodb, lockfile or any') })
+    .optional()
+    .describe('dynamodb: a dynamodb_table is set; lockfile: use_lockfile = true; any: either one.'),
+  dynamodbTable: z.string().optional().describe('The dynamodb_table must be exactly this table.'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;
@@ -42,7 +47,11 @@ export function judgeBackend(o: Options, backend: BackendInfo): Assertion[] {
           : `expected backend "${o.type}", found "${backend.type}" (the last init)`,
       hint:
         hint ??
-        `Add backend "${o.type}" to the terraform block and run init -migrate-state so the state moves with it.`,
+        (o.type === 'local'
+          ? 'Remove the backend block and run init -migrate-state so the state comes back to a local file.'
+          : backend.recorded || !backend.type || backend.type === 'local'
+            ? `Add backend "${o.type}" to the terraform block and run init -migrate-state so the state moves with it.`
+            : `Change the backend block to "${o.type}" and run init -migrate-state.`),
     },
   ];
   if (backend.type !== o.type) return out;

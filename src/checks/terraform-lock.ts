@@ -1,6 +1,8 @@
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { z } from 'zod';
+import { strictFields } from '../shared/strict-fields.ts';
+import { expected } from '../shared/ids.ts';
 import type { Assertion } from '../shared/check-result.ts';
 import { defineCheck, type CheckContext } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
@@ -8,10 +10,11 @@ import { backendOf, stateLocation, type BackendInfo } from './evidence/terraform
 import { lockingOf } from './terraform-backend.ts';
 import { dynamodbFor, emulatorDown, emulatorEndpoint, isNotFound, s3For } from './evidence/aws-clients.ts';
 
-const schema = z.strictObject({
+const schema = strictFields({
   kind: z.literal('terraform.lock'),
-  /** free: nobody holds the state lock; held: someone does. */
-  state: z.enum(['free', 'held']),
+  state: z
+    .enum(['free', 'held'], { error: expected('expected "state" to be free or held') })
+    .describe('free: nobody holds the state lock; held: someone does (and who is reported).'),
   ...checkBase,
 });
 type Options = z.output<typeof schema>;

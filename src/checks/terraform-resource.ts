@@ -1,8 +1,19 @@
 import { z } from 'zod';
 import type { Assertion } from '../shared/check-result.ts';
+import { strictFields } from '../shared/strict-fields.ts';
+import { closestName } from '../shared/closest-name.ts';
 import { defineCheck } from './check-kind.ts';
 import { checkBase } from './check-base.ts';
 import { expectationSchema, judge, type Expectation } from './expectation.ts';
+import {
+  moduleAddressDescription,
+  moduleAddressSchema,
+  moduleMatches,
+  parseModuleAddress,
+  parseResourceAddress,
+  resourceAddressSchema,
+  resourceMatches,
+} from './terraform-address.ts';
 import {
   allResources,
   backendOf,
@@ -11,26 +22,54 @@ import {
   type StateResource,
 } from './evidence/terraform-evidence.ts';
 
-const schema = z
-  .strictObject({
-    kind: z.literal('terraform.resource'),
-    /** Full address, e.g. module.net.terraform_data.subnet["a"]. */
-    address: z.string().optional(),
-    /** Or match by type (and name), in any module unless `module` is given. */
-    type: z.string().optional(),
-    name: z.string().optional(),
-    /** Module address, e.g. "module.net"; "" for the root module. */
-    module: z.string().optional(),
-    /** count index (number) or for_each key (string). */
-    index: z.union([z.number(), z.string()]).optional(),
-    /** How many instances must match (e.g. 2 for a for_each over two keys). Default: at least one. */
-    count: z.number().int().nonnegative().optional(),
-    attributes: z.array(expectationSchema).default([]),
-    ...checkBase,
-  })
-  .refine((o) => o.address !== undefined || o.type !== undefined, {
-    error: 'give either "address" or "type" (with optional "name")',
-  });
+const schema = strictFields({
+  kind: z.literal('terraform.resource'),
+  address: resourceAddressSchema
+    .optional()
+    .describe(
+      'Resource address as Terraform prints it: terraform_data.vpc, module.net.terraform_data.subnet["a"], terraform_data.worker[0]. Without an instance key it matches every instance (terraform_data.subnet matches subnet["a"] and subnet["b"]); module parts follow the module address rules below.',
+    ),
+  type: z
+    .string()
+    .optional()
+    .describe('Or match by resource type (e.g. terraform_data), in any module unless "module" is given.'),
+  name: z.string().optional().describe('With type: the resource name in the configuration (the label after the type).'),
+  module: moduleAddressSchema.optional().describe(moduleAddressDescription),
+  index: z
+    .union([z.number(), z.string()])
+    .optional()
+    .describe('With type: one instance, by count index (a number: 0, 1, …) or for_each key (a string: "a").'),
+  count: z
+    .number()
+    .int()
+    .nonnegative()
+    .optional()
+    .describe('How many instances must match exactly (e.g. 2 for a for_each over two keys). Default: at least one.'),
+  attributes: z
+    .array(expectationSchema)
+    .default([])
+    .describe('Expectations on the attribute values, checked on every matching instance.'),
+  ...checkBase,
+}).superRefine((o, ctx) => {
+  if (o.address === undefined && o.type === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      message:
+        'expected "address" or "type" to say which resource. Fix: add address: terraform_data.vpc, or type: terraform_data (with name: vpc)',
+    });
+  }
+  if (o.address !== undefined) {
+    for (const k of ['type', 'name', 'module', 'index'] as const) {
+      if (o[k] !== undefined) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [k],
+          message: `"${k}" cannot be combined with "address" (the address already says it). Fix: remove "${k}", or drop "address" and match by type/name/module/index`,
+        });
+      }
+    }
+  }
+});
 
 type Options = z.output<typeof schema>;
 
@@ -39,20 +78,38 @@ function describeTarget(o: Options): string {
   let s = o.type ?? '';
   if (o.name) s += `.${o.name}`;
   if (o.index !== undefined) s += `[${JSON.stringify(o.index)}]`;
-  if (o.module !== undefined) s = `${o.module ? `${o.module}.` : ''}${s}`;
+  if (o.module !== undefined) s = o.module ? `${o.module}.${s}` : `${s} (root module)`;
   return s;
 }
 
 export function matchResources(o: Options, resources: StateResource[]): StateResource[] {
+  const address = o.address === undefined ? null : parseResourceAddress(o.address);
+  const module = o.module === undefined ? null : parseModuleAddress(o.module);
   return resources.filter((r) => {
+    if (address) return resourceMatches(address, r);
     if (r.mode !== 'managed') return false;
-    if (o.address !== undefined) return r.address === o.address;
     if (o.type !== undefined && r.type !== o.type) return false;
     if (o.name !== undefined && r.name !== o.name) return false;
-    if (o.module !== undefined && r.module !== o.module) return false;
+    if (module && !moduleMatches(module, r.module)) return false;
     if (o.index !== undefined && r.index !== o.index) return false;
     return true;
   });
+}
+
+/** Why nothing matched, when the state holds something close: "did you mean", module instances. */
+function nearMiss(o: Options, resources: StateResource[]): string {
+  const managed = resources.filter((r) => r.mode === 'managed');
+  if (o.module) {
+    const name = parseModuleAddress(o.module)?.[0]?.name;
+    const instances = [...new Set(managed.map((r) => r.module))].filter((m) => m.startsWith(`module.${name ?? ''}`));
+    if (instances.length) return ` The state has module instance(s) ${instances.slice(0, 6).join(', ')}.`;
+  }
+  const target = o.address ?? `${o.type ?? ''}.${o.name ?? ''}`;
+  const near = closestName(
+    target,
+    managed.map((r) => (o.address ? r.address : `${r.type}.${r.name}`)),
+  );
+  return near ? ` Did you mean ${near}?` : '';
 }
 
 /** Pure judgement over the resources in state. */
@@ -62,16 +119,21 @@ export function judgeResources(o: Options, resources: StateResource[], location:
   const inState = resources.filter((r) => r.mode === 'managed').map((r) => r.address);
   const listed = inState.length ? inState.slice(0, 8).join(', ') + (inState.length > 8 ? ', …' : '') : 'no resources';
   const out: Assertion[] = [];
+  const miss = matched.length === 0 ? nearMiss(o, resources) : '';
   if (o.count !== undefined) {
+    const ok = matched.length === o.count;
     out.push({
-      ok: matched.length === o.count,
+      ok,
       expected: `${o.count} instance(s) of ${target} in state`,
-      found: `${matched.length} (${matched.map((r) => r.address).join(', ') || 'none'})`,
-      message:
-        matched.length === o.count
-          ? `${target}: ${o.count} instance(s) in ${location}`
-          : `${target}: expected ${o.count} instance(s) in ${location}, found ${matched.length}`,
-      hint: o.hint ?? 'Check count/for_each in the configuration, then apply.',
+      found: `${matched.length} (${matched.map((r) => r.address).join(', ') || `none; state has ${listed}`})`,
+      message: ok
+        ? `${target}: ${o.count} instance(s) in ${location}`
+        : `${target}: expected ${o.count} instance(s) in ${location}, found ${matched.length}.${miss}`,
+      hint:
+        o.hint ??
+        (matched.length > o.count
+          ? 'There are more instances than expected: check the for_each map or count in the configuration (and remove what should not exist), then apply.'
+          : 'There are fewer instances than expected: check the for_each map or count in the configuration, then apply.'),
     });
   } else {
     out.push({
@@ -80,14 +142,14 @@ export function judgeResources(o: Options, resources: StateResource[], location:
       found: matched.length ? matched.map((r) => r.address).join(', ') : `not in ${location} (state has ${listed})`,
       message: matched.length
         ? `${target} is in ${location}`
-        : `${target} not found in ${location} (state has ${listed})`,
+        : `${target} not found in ${location} (state has ${listed}).${miss}`,
       hint: o.hint ?? 'Declare the resource with that exact type and name, then run apply.',
     });
   }
   if (matched.length === 0) return out;
   for (const exp of o.attributes as Expectation[]) {
     for (const r of matched) {
-      const j = judge(exp, r.values, r.address);
+      const j = judge(exp, r.values, r.address, r.sensitive_values ?? {});
       out.push({
         ...j,
         message: j.ok ? `${j.expected}` : `expected ${j.expected}, found ${j.found}`,
@@ -108,7 +170,7 @@ export const terraformResource = defineCheck({
     type: 'terraform_data',
     name: 'subnet',
     count: 2,
-    attributes: [{ path: 'input.vpc', equals: '10.40.0.0/16' }],
+    attributes: [{ path: 'input.vpc', equals: 'platform-core' }],
   },
   async run(o, ctx) {
     const backend = await backendOf(ctx);

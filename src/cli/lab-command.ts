@@ -1,32 +1,111 @@
 /**
  * `dojo lab <list|check|test|setup|solve|new>`: the lab engine from the command line, with the same
- * JSON the runner's API returns.
+ * JSON the runner's API returns. Every subcommand answers --help (-h) with its own usage.
+ * DOJO_LABS_DIR and DOJO_SANDBOXES_DIR point it at other folders, as they do for the build and runner.
  */
 import path from 'node:path';
 import { runStepChecks } from '../checks/check-engine.ts';
-import { loadLab, loadLabs, type LoadedLab } from '../labs/load-labs.ts';
-import { dojoHome, labsDir } from '../shared/paths.ts';
+import { loadLab, loadLabs, shownPath, type LoadedLab } from '../labs/load-labs.ts';
+import { dojoHome, labsDir as repoLabsDir } from '../shared/paths.ts';
 import { ValidationError } from '../shared/friendly-error.ts';
 import type { StepResult } from '../shared/check-result.ts';
 import { checkRequirement, runDoctor } from '../doctor/doctor.ts';
 import { toolEnv } from '../sandbox/which.ts';
 import { ensureWorkspace } from '../labs/lab-workspace.ts';
-import { describeFailure, selfTestLab, type SelfTestReport } from '../labs/lab-self-test.ts';
+import { describeFailure, formatCheck, selfTestLab, type SelfTestReport } from '../labs/lab-self-test.ts';
 import { applySolution, runSetup } from '../labs/step-scripts.ts';
-import { scaffoldLab } from '../labs/scaffold-lab.ts';
+import { labTemplates, scaffoldLab, type LabTemplate } from '../labs/scaffold-lab.ts';
 import { parseOptions } from './parse-options.ts';
 import { UsageError } from './usage-error.ts';
 
-const HELP = `Usage: dojo lab <command>
+const HELP = `Usage: dojo lab <command> [options]     ("dojo lab <command> --help" for one command)
 
-  list [--json]                              Labs and their steps
+  list [--json]                              Labs and their steps; problems of labs that do not validate
   check <lab> <step> [--workspace DIR] [--json]
                                              Grade one step (run it in the lab terminal, which has the
                                              sandbox environment; the workspace defaults to DOJO_HOME's)
   setup <lab> <step> [--workspace DIR]       Stage a step's break-it moment (e.g. the held lock)
   solve <lab> <step> [--workspace DIR]       Apply the reference solution of a step
-  test <lab>|--all [--json]                  Self-test: checks fail on the starter, pass after each solution
-  new <id>                                   Scaffold labs/<id>/ that builds and self-tests`;
+  test <lab>|--all [--json] [--no-wrong]     Self-test: steps fail on the starter and just before their
+                                             solution, pass after it, and reject every wrong answer
+  new <id> [--template git|terraform]        Scaffold labs/<id>/ that builds and self-tests`;
+
+const WORKSPACE = `  --workspace DIR   The lab workspace to use (default: DOJO_HOME/workspaces/<lab>, created from the
+                    lab's starter/ when missing)`;
+
+const USAGE: Record<string, string> = {
+  list: `Usage: dojo lab list [--json]
+
+Lists the labs with their steps. Every lab is validated as the site build validates it; a lab that
+does not validate is reported with each problem (file:line, step, field, what was found, the fix)
+and the exit code is 1.
+
+  --json   One JSON object: { labs: [...], errors: [...] }`,
+  check: `Usage: dojo lab check <lab> <step> [--workspace DIR] [--json]
+
+Grades one step of a lab against the workspace, as the Check button does, and prints each assertion
+(expected, found, fix). Exit code 0 when the step passes, 1 otherwise. Run it in the lab terminal,
+which has the sandbox environment ($TF, AWS_ENDPOINT_URL, KUBECONFIG…).
+
+${WORKSPACE}
+  --json            The step result as the runner's API returns it`,
+  setup: `Usage: dojo lab setup <lab> <step> [--workspace DIR]
+
+Stages the step's break-it moment: runs its setup script (setup/<name>.sh) with bash in the
+workspace, with this shell's environment, and records the state just before and after it (the
+baseline terraform.stateMeta compares with). A step without setup does nothing.
+
+${WORKSPACE}`,
+  solve: `Usage: dojo lab solve <lab> <step> [--workspace DIR]
+
+Applies the reference solution: runs solution/<step>.sh with bash in the workspace, with this
+shell's environment, and prints its output. Exit code is the script's.
+
+${WORKSPACE}`,
+  test: `Usage: dojo lab test <lab> [--json] [--no-wrong]
+       dojo lab test --all [--json] [--no-wrong]
+
+Self-tests a lab in a temporary DOJO_HOME with its own sandbox:
+  1. every step is checked on the starter and must not pass (checks that pass there are named);
+  2. in order, each step runs its setup, is checked just before its solution (must not pass),
+     runs solution/<step>.sh and is checked again (must pass);
+  3. every wrong answer wrong/<step>/<name>.sh runs on a fresh replay up to that step and the
+     step must not pass.
+
+  --all       Every lab this machine can run (see dojo doctor); with CI=true a lab whose tools CI
+              provides must run
+  --json      The reports as JSON
+  --no-wrong  Skip the wrong answers (faster while writing a lab; CI runs them)`,
+  new: `Usage: dojo lab new <id> [--template git|terraform]
+
+Creates labs/<id>/ (index.mdx, starter/, solution/, wrong/) from a template that builds and passes
+its self-test as it is, so you start from green and change one thing at a time:
+
+  git         (default) sandbox "local": commit a runbook in a Git repository
+  terraform   sandbox "terraform" ($TF is terraform or tofu): apply, then refactor a resource into
+              a module with a moved block, with a wrong answer (re-create instead of move)
+
+Then: npx dojo lab test <id>`,
+};
+
+function labsRoot(): string {
+  return process.env['DOJO_LABS_DIR'] ? path.resolve(process.env['DOJO_LABS_DIR']) : repoLabsDir;
+}
+
+/** parseOptions plus --help/-h, which prints the subcommand's usage. */
+function parse<T extends Parameters<typeof parseOptions>[1]>(
+  sub: string,
+  args: string[],
+  options: T,
+  positionals = true,
+) {
+  const parsed = parseOptions(args, { ...options, help: { type: 'boolean', short: 'h' } }, positionals);
+  if ((parsed.values as { help?: boolean }).help) {
+    console.log(USAGE[sub] ?? HELP);
+    return null;
+  }
+  return parsed;
+}
 
 export async function labCommand(args: string[]): Promise<number> {
   const [sub, ...rest] = args;
@@ -46,6 +125,10 @@ export async function labCommand(args: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
+      if (sub === 'help' && rest[0] && USAGE[rest[0]]) {
+        console.log(USAGE[rest[0]]);
+        return 0;
+      }
       console.log(HELP);
       return sub === undefined ? 2 : 0;
     default:
@@ -53,10 +136,10 @@ export async function labCommand(args: string[]): Promise<number> {
   }
 }
 
-async function findLab(id: string | undefined): Promise<LoadedLab> {
-  if (!id) throw new UsageError('expected a lab id; run "npx dojo lab list" to see them');
+async function findLab(id: string | undefined, sub: string): Promise<LoadedLab> {
+  if (!id) throw new UsageError(`expected a lab id; run "npx dojo lab list" to see them\n\n${USAGE[sub] ?? HELP}`);
   try {
-    return await loadLab(labsDir, id);
+    return await loadLab(labsRoot(), id);
   } catch (err) {
     if (err instanceof ValidationError) throw new UsageError(err.message);
     throw err;
@@ -64,9 +147,10 @@ async function findLab(id: string | undefined): Promise<LoadedLab> {
 }
 
 async function list(args: string[]): Promise<number> {
-  const { values } = parseOptions(args, { json: { type: 'boolean' } });
-  const { labs, errors } = await loadLabs(labsDir);
-  if (values.json) {
+  const parsed = parse('list', args, { json: { type: 'boolean' } }, false);
+  if (!parsed) return 0;
+  const { labs, errors } = await loadLabs(labsRoot());
+  if (parsed.values.json) {
     const out = labs.map((l) => ({
       id: l.id,
       title: l.manifest.title,
@@ -78,6 +162,7 @@ async function list(args: string[]): Promise<number> {
         title: s.title,
         checks: s.checks.map((c) => c.kind),
         setup: s.setup?.label ?? null,
+        wrongAnswers: l.wrong[s.id] ?? [],
       })),
     }));
     console.log(JSON.stringify({ labs: out, errors: errors.map((e) => e.message) }, null, 2));
@@ -104,16 +189,22 @@ function printResult(r: StepResult): void {
   if (r.message) console.log(`  ${r.message.split('\n').join('\n  ')}`);
 }
 
+function stepOf(lab: LoadedLab, stepId: string | undefined, sub: string): string {
+  const ids = lab.manifest.steps.map((s) => s.id);
+  if (!stepId || !ids.includes(stepId)) {
+    throw new UsageError(
+      `expected a step id of ${lab.id}${stepId ? `, found "${stepId}"` : ''}; its steps: ${ids.join(', ')}\n\n${USAGE[sub] ?? ''}`,
+    );
+  }
+  return stepId;
+}
+
 async function check(args: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(
-    args,
-    { workspace: { type: 'string' }, json: { type: 'boolean' } },
-    true,
-  );
-  const lab = await findLab(positionals[0]);
-  const stepId = positionals[1];
-  if (!stepId)
-    throw new UsageError(`expected a step id; steps of ${lab.id}: ${lab.manifest.steps.map((s) => s.id).join(', ')}`);
+  const parsed = parse('check', args, { workspace: { type: 'string' }, json: { type: 'boolean' } });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  const lab = await findLab(positionals[0], 'check');
+  const stepId = stepOf(lab, positionals[1], 'check');
   const workspace = values.workspace ? path.resolve(values.workspace) : await ensureWorkspace(lab, dojoHome());
   const result = await runStepChecks(lab, stepId, { workspace, env: toolEnv() });
   if (values.json) console.log(JSON.stringify(result, null, 2));
@@ -122,12 +213,11 @@ async function check(args: string[]): Promise<number> {
 }
 
 async function script(kind: 'setup' | 'solve', args: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(args, { workspace: { type: 'string' } }, true);
-  const lab = await findLab(positionals[0]);
-  const stepId = positionals[1];
-  if (!stepId || !lab.manifest.steps.some((s) => s.id === stepId)) {
-    throw new UsageError(`expected a step id of ${lab.id}: ${lab.manifest.steps.map((s) => s.id).join(', ')}`);
-  }
+  const parsed = parse(kind, args, { workspace: { type: 'string' } });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
+  const lab = await findLab(positionals[0], kind);
+  const stepId = stepOf(lab, positionals[1], kind);
   const workspace = values.workspace ? path.resolve(values.workspace) : await ensureWorkspace(lab, dojoHome());
   const r =
     kind === 'setup'
@@ -145,12 +235,24 @@ function printReport(r: SelfTestReport): void {
   console.log(`\n${r.passed ? 'PASSED' : 'FAILED'} ${r.lab} in ${(r.durationMs / 1000).toFixed(1)} s`);
   for (const [name, value] of Object.entries(r.sandbox)) console.log(`  ${name}: ${value}`);
   for (const s of r.steps) {
-    const starter = s.starter.status === 'pass' ? 'PASSES (wrong)' : `${s.starter.status} (as expected)`;
+    const starter = s.starter.status === 'pass' ? 'PASSES (wrong)' : s.starter.status;
+    const before = s.beforeSolution
+      ? s.beforeSolution.status === 'pass'
+        ? 'PASSES (wrong)'
+        : s.beforeSolution.status
+      : 'not reached';
     const after = s.afterSolution ? s.afterSolution.status : 'not reached';
-    const setup = s.afterSetup ? `, after setup: ${s.afterSetup.status}` : '';
+    const caught = s.wrong.filter((w) => w.ok).length;
+    const wrong = s.wrong.length ? `, wrong answers rejected: ${caught}/${s.wrong.length}` : '';
     console.log(
-      `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(18)} starter: ${starter}${setup}, after solution: ${after}`,
+      `  ${s.ok ? 'ok  ' : 'FAIL'} ${s.step.padEnd(18)} starter: ${starter}, before solution: ${before}, after solution: ${after}${wrong}`,
     );
+    for (const w of s.wrong) {
+      console.log(
+        `       ${w.ok ? 'rejected' : 'NOT REJECTED'} ${w.script}${w.caughtBy.length ? ` by ${w.caughtBy.map(formatCheck).join(', ')}` : ''}`,
+      );
+    }
+    for (const c of s.passingOnStarter) console.log(`       note: ${formatCheck(c)} passes on the starter`);
     for (const p of s.problems) console.log(`       ${p}`);
     if (s.afterSolution && s.afterSolution.status !== 'pass') console.log(`       ${describeFailure(s.afterSolution)}`);
   }
@@ -158,11 +260,17 @@ function printReport(r: SelfTestReport): void {
 }
 
 async function test(args: string[]): Promise<number> {
-  const { values, positionals } = parseOptions(args, { all: { type: 'boolean' }, json: { type: 'boolean' } }, true);
+  const parsed = parse('test', args, {
+    all: { type: 'boolean' },
+    json: { type: 'boolean' },
+    'no-wrong': { type: 'boolean' },
+  });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   let labs: LoadedLab[];
   const skipped: { id: string; unmet: string[]; missing: string[] }[] = [];
   if (values.all) {
-    const loaded = await loadLabs(labsDir);
+    const loaded = await loadLabs(labsRoot());
     for (const e of loaded.errors) console.error(e.message);
     const doctor = await runDoctor(loaded.labs);
     const tools = new Map(doctor.tools.map((t) => [t.name, t]));
@@ -174,21 +282,25 @@ async function test(args: string[]): Promise<number> {
     }
     if (loaded.errors.length) return 1;
   } else {
-    labs = [await findLab(positionals[0])];
+    labs = [await findLab(positionals[0], 'test')];
   }
   const reports: SelfTestReport[] = [];
   for (const lab of labs) {
     if (!values.json) console.log(`\n== self-test ${lab.id}`);
-    const report = await selfTestLab(lab, (e) => {
-      if (values.json) return;
-      if (e.type === 'phase') console.log(`-- ${e.message}`);
-      else if (e.type === 'progress')
-        console.log(`   [${String(e.progress.percent).padStart(3)}%] ${e.progress.message}`);
-      else
-        console.log(
-          `   ${e.ok ? 'ok  ' : 'FAIL'} ${e.result.step} ${e.phase}: ${e.result.status} (${e.result.durationMs} ms)`,
-        );
-    });
+    const report = await selfTestLab(
+      lab,
+      (e) => {
+        if (values.json) return;
+        if (e.type === 'phase') console.log(`-- ${e.message}`);
+        else if (e.type === 'progress')
+          console.log(`   [${String(e.progress.percent).padStart(3)}%] ${e.progress.message}`);
+        else
+          console.log(
+            `   ${e.ok ? 'ok  ' : 'FAIL'} ${e.result.step} ${e.phase}${e.script ? ` ${e.script}` : ''}: ${e.result.status} (${e.result.durationMs} ms)`,
+          );
+      },
+      { wrongAnswers: !values['no-wrong'] },
+    );
     reports.push(report);
     if (!values.json) printReport(report);
   }
@@ -210,12 +322,18 @@ async function test(args: string[]): Promise<number> {
 }
 
 async function scaffold(args: string[]): Promise<number> {
-  const { positionals } = parseOptions(args, {}, true);
+  const parsed = parse('new', args, { template: { type: 'string', short: 't' } });
+  if (!parsed) return 0;
+  const { values, positionals } = parsed;
   const id = positionals[0];
-  if (!id) throw new UsageError('expected the new lab id, e.g. dojo lab new drift-detection');
-  const dir = await scaffoldLab(labsDir, id);
+  if (!id) throw new UsageError(`expected the new lab id, e.g. dojo lab new drift-detection\n\n${USAGE['new']}`);
+  const template = (values.template ?? 'git') as LabTemplate;
+  if (!labTemplates.includes(template)) {
+    throw new UsageError(`expected --template to be one of ${labTemplates.join(', ')}, found "${values.template}"`);
+  }
+  const dir = await scaffoldLab(labsRoot(), id, template);
   console.log(
-    `Created ${path.relative(process.cwd(), dir)}/ (index.mdx, starter/, solution/).\nNext: npx dojo lab test ${id}`,
+    `Created ${shownPath(dir)}/ (index.mdx, starter/, solution/, wrong/) from the ${template} template.\nNext: npx dojo lab test ${id}`,
   );
   return 0;
 }

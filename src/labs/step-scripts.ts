@@ -2,8 +2,12 @@
  * Runs a lab's step scripts in the workspace with the sandbox environment:
  * - setup/<x>.sh stages a step's "break-it" moment; the state just before and just after is
  *   recorded as the step's baseline (see src/checks/evidence/baseline.ts);
- * - solution/<step>.sh applies the reference answer (the "apply solution" button and self-test).
- * Output is captured whole: it is what a learner or author needs when a script fails.
+ * - solution/<step>.sh applies the reference answer (the "apply solution" button and self-test);
+ * - wrong/<step>/<name>.sh applies a plausible wrong answer, which the self-test expects the
+ *   step's checks to reject.
+ * Every script runs with bash, in the workspace (its working directory), with the sandbox
+ * environment plus DOJO_WORKSPACE, stdin closed, for at most 5 minutes. Output is captured whole:
+ * it is what a learner or author needs when a script fails.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -73,6 +77,19 @@ export async function applySolution(
   const file = solutionFile(lab, stepId);
   if (!existsSync(file))
     throw new StepScriptError(`expected a solution script at ${path.relative(process.cwd(), file)}; found none`, '');
+  return runScript(file, workspace, env, signal);
+}
+
+/** Runs one wrong answer, `wrong/<step>/<name>.sh` relative to the lab folder. */
+export async function runWrongAnswer(
+  lab: LoadedLab,
+  script: string,
+  workspace: string,
+  env: NodeJS.ProcessEnv,
+  signal?: AbortSignal,
+): Promise<ScriptResult> {
+  const file = path.join(lab.dir, script);
+  if (!existsSync(file)) throw new StepScriptError(`expected the wrong-answer script ${script}; found none`, '');
   return runScript(file, workspace, env, signal);
 }
 

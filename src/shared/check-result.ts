@@ -16,6 +16,8 @@ export const assertionSchema = z.strictObject({
   hint: z.string().optional(),
   /** Which check (kind) produced it, for grouping in the UI. */
   check: z.string().optional(),
+  /** Position of that check in the step's `checks` (0-based), so each check's verdict can be named. */
+  checkIndex: z.number().int().nonnegative().optional(),
 });
 
 export const stepResultSchema = z.strictObject({

@@ -7,9 +7,10 @@
  * - raw state v4: the local file or the backend's S3 object read directly (no provider start-up,
  *   so it is the fast path for serial/lineage/lock questions);
  * - `show -json`: resources with values, across modules (starts providers: slower);
- * - `plan -detailed-exitcode`: drift.
+ * - `plan -detailed-exitcode`, saved and read back with `show -json`: drift, as addresses and actions.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { z } from 'zod';
@@ -236,31 +237,98 @@ export function showJsonOf(ctx: CheckContext): Promise<ShowJson> {
   });
 }
 
+/** One resource instance the plan would touch: its address and actions (["update"], ["delete", "create"]…). */
+export interface PlannedChange {
+  address: string;
+  actions: string[];
+  /** Set when the plan moves the instance from another address (a moved block or a renamed key). */
+  previousAddress?: string | undefined;
+  /** The plan imports this instance (an import block). */
+  importing?: boolean | undefined;
+}
+
 export interface PlanEvidence {
   /** 0 no changes, 2 changes, 1 error (from -detailed-exitcode). */
   exitCode: number;
   summary: string;
   output: string;
+  /** Resource instances with an action other than no-op (or moved/imported), from the saved plan's JSON. */
+  resources: PlannedChange[];
+  /** Root outputs whose value would change, with their actions. Never their values. */
+  outputs: { name: string; actions: string[] }[];
 }
 
+const planJsonSchema = z
+  .object({
+    resource_changes: z
+      .array(
+        z
+          .object({
+            address: z.string(),
+            previous_address: z.string().optional(),
+            change: z.object({ actions: z.array(z.string()), importing: z.unknown().optional() }).loose(),
+          })
+          .loose(),
+      )
+      .default([]),
+    output_changes: z.record(z.string(), z.object({ actions: z.array(z.string()) }).loose()).default({}),
+  })
+  .loose();
+
+/** The actions in a saved plan's JSON (`show -json plan`), without any value. */
+export function plannedChanges(planJson: unknown): Pick<PlanEvidence, 'resources' | 'outputs'> {
+  const plan = planJsonSchema.parse(planJson);
+  const resources = plan.resource_changes
+    .map((r) => ({
+      address: r.address,
+      actions: r.change.actions,
+      previousAddress: r.previous_address,
+      importing: r.change.importing !== undefined && r.change.importing !== null,
+    }))
+    .filter((r) => r.actions.some((a) => a !== 'no-op' && a !== 'read') || r.previousAddress || r.importing);
+  const outputs = Object.entries(plan.output_changes)
+    .filter(([, o]) => o.actions.some((a) => a !== 'no-op'))
+    .map(([name, o]) => ({ name, actions: o.actions }));
+  return { resources, outputs };
+}
+
+/**
+ * `plan -detailed-exitcode` saved to a temporary file, then `show -json` of that plan for the
+ * actions. The plan file holds values in clear text: it lives in a private temporary folder and
+ * is deleted at once; only addresses and actions leave this function.
+ */
 export function planOf(ctx: CheckContext): Promise<PlanEvidence> {
   return ctx.observations.memo('terraform.plan', async () => {
     const cli = await cliFor(ctx);
-    // -lock=false: a check must never take (or wait for) the learner's lock.
-    const r = await cli.run(['plan', '-detailed-exitcode', '-lock=false', '-input=false', '-no-color'], {
-      cwd: ctx.workspace,
-      env: ctx.env,
-      signal: ctx.signal,
-      timeoutMs: 120_000,
-    });
-    if (r.exitCode === 1) {
-      throw new CheckEnvironmentError(
-        `expected "${cli.flavor} plan" to run; it failed: ${firstError(r.stderr || r.stdout)}`,
-        hintFor(r.stderr, cli.flavor),
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'dojo-plan-'));
+    try {
+      const planFile = path.join(dir, 'check.tfplan');
+      // -lock=false: a check must never take (or wait for) the learner's lock.
+      const r = await cli.run(
+        ['plan', '-detailed-exitcode', '-lock=false', '-input=false', '-no-color', `-out=${planFile}`],
+        { cwd: ctx.workspace, env: ctx.env, signal: ctx.signal, timeoutMs: 120_000 },
       );
+      if (r.exitCode === 1) {
+        throw new CheckEnvironmentError(
+          `expected "${cli.flavor} plan" to run; it failed: ${firstError(r.stderr || r.stdout)}`,
+          hintFor(r.stderr, cli.flavor),
+        );
+      }
+      const summary = /Plan: .*|No changes\..*|Changes to Outputs:/.exec(r.stdout)?.[0] ?? '';
+      let changes: Pick<PlanEvidence, 'resources' | 'outputs'> = { resources: [], outputs: [] };
+      if (r.exitCode === 2) {
+        const shown = await cli.run(['show', '-json', '-no-color', planFile], {
+          cwd: ctx.workspace,
+          env: ctx.env,
+          signal: ctx.signal,
+          timeoutMs: 60_000,
+        });
+        if (shown.exitCode === 0) changes = plannedChanges(JSON.parse(shown.stdout));
+      }
+      return { exitCode: r.exitCode, summary, output: r.stdout, ...changes };
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
-    const summary = /Plan: .*|No changes\..*/.exec(r.stdout)?.[0] ?? '';
-    return { exitCode: r.exitCode, summary, output: r.stdout };
   });
 }
 
