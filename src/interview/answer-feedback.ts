@@ -1,11 +1,17 @@
 /**
  * Everything the page says after an answer, computed the same way in the browser (instantly, and
  * when the runner is not running) and in the runner (which stores it with the attempt):
- * talking points hit, negated and missed; a STAR check for behavioural questions; length against
- * a target, and a recording's duration; the self-rating the coverage suggests.
+ * talking points hit, negated, partly covered and missed, each with a one-line reason; a STAR
+ * check for behavioural questions; length against a target, and a recording's duration; the
+ * self-rating the coverage suggests; a warning when the answer is mostly a list of terms.
+ *
+ * Both the matcher and the STAR check read the same analysis of the answer (./answer-analysis.ts),
+ * whose language model loads on the first call (`answerFeedback` is async for that reason alone;
+ * `feedbackWith` is the synchronous core for callers that hold an analyzer).
  */
 import type { AnswerKind, Feedback, LengthReport, SelfRating } from '../shared/interview-api.ts';
 import type { InterviewEntry } from '../shared/interview-entry.ts';
+import { loadAnswerAnalyzer, type AnswerAnalyzer } from './answer-analysis.ts';
 import { checkStar } from './star-check.ts';
 import { matchTalkingPoints } from './talking-point-matcher.ts';
 
@@ -84,19 +90,39 @@ function suggestRating(hit: number, total: number, answer: AnswerInput): SelfRat
   return 'easy';
 }
 
-/** The feedback for one answer to one question bank entry. */
-export function answerFeedback(
+/** Past this share of its words in keyword lists, an answer is told so. */
+const LIST_WARNING_SHARE = 0.4;
+
+/** The feedback for one answer to one question bank entry, with an analyzer already loaded. */
+export function feedbackWith(
+  analyzer: AnswerAnalyzer,
   entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'>,
   answer: AnswerInput,
 ): Feedback {
-  const points = matchTalkingPoints(answer.text, entry.talkingPoints);
+  const analysis = analyzer.analyze(answer.text);
+  const points = matchTalkingPoints(analysis, entry.talkingPoints);
   const hit = points.filter((p) => p.status === 'hit').length;
   const total = entry.talkingPoints.length;
+  const warnings: string[] = [];
+  if (analysis.listShare >= LIST_WARNING_SHARE) {
+    warnings.push(
+      `About ${Math.round(analysis.listShare * 100)} % of this answer is a list of terms. Terms named in a list count as partly covered at most: say in sentences what each one does and why.`,
+    );
+  }
   return {
     points,
     coverage: { hit, total },
-    star: entry.kind === 'behavioural' ? checkStar(answer.text) : null,
+    star: entry.kind === 'behavioural' ? checkStar(analysis) : null,
     length: lengthReport(entry.kind, answer),
     suggestedRating: suggestRating(hit, total, answer),
+    warnings,
   };
+}
+
+/** The feedback for one answer to one question bank entry (loads the language model on first use). */
+export async function answerFeedback(
+  entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'>,
+  answer: AnswerInput,
+): Promise<Feedback> {
+  return feedbackWith(await loadAnswerAnalyzer(), entry, answer);
 }

@@ -2,6 +2,7 @@
  * Cuts a written answer into plain and highlighted pieces for display. Mentions of different
  * talking points may overlap ("lock id" inside "force-unlock with the lock id"); each piece lists
  * every point whose mention covers it, so the page can mark it once and still name them all.
+ * A mention is counted (a claim), negated (denied) or named (in a list, a fragment, or a bare name).
  */
 import type { PointResult } from '../shared/interview-api.ts';
 
@@ -11,6 +12,8 @@ export interface Segment {
   hits: string[];
   /** Points with a negated mention covering this piece. */
   negated: string[];
+  /** Points only named here (a keyword list, a verbless fragment, a bare name): partly covered. */
+  named: string[];
 }
 
 export function highlightSegments(text: string, points: readonly PointResult[]): Segment[] {
@@ -29,19 +32,25 @@ export function highlightSegments(text: string, points: readonly PointResult[]):
     if (end <= start) continue;
     const hits: string[] = [];
     const negated: string[] = [];
+    const named: string[] = [];
     for (const p of points) {
       for (const m of p.mentions) {
         if (m.start <= start && m.end >= end) {
-          const list = m.negated ? negated : hits;
+          const list = m.negated ? negated : m.named ? named : hits;
           if (!list.includes(p.id)) list.push(p.id);
         }
       }
     }
     const previous = segments.at(-1);
-    if (previous && sameIds(previous.hits, hits) && sameIds(previous.negated, negated)) {
+    if (
+      previous &&
+      sameIds(previous.hits, hits) &&
+      sameIds(previous.negated, negated) &&
+      sameIds(previous.named, named)
+    ) {
       previous.text += text.slice(start, end);
     } else {
-      segments.push({ text: text.slice(start, end), hits, negated });
+      segments.push({ text: text.slice(start, end), hits, negated, named });
     }
   }
   return segments;

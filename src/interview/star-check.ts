@@ -1,14 +1,26 @@
 /**
  * A STAR-structure check for behavioural answers: does the story have a Situation, a Task, the
- * Actions the speaker took, and a Result, ideally a measurable one?
+ * Actions the speaker took, and a Result, ideally a measurable one? It reads the same analysis as
+ * the talking-point matcher (./answer-analysis.ts), sentence by sentence:
  *
- * Each sentence is read for cues: an explicit label ("Situation:", "Result –") assigns it and
- * the sentences after it to that part; otherwise phrases typical of each part do ("at my last
- * company…", "I was asked to…", "I traced…", "as a result… 40 percent"). It is a structure
- * check, not a judgement of the story: the advice says what a listener would miss.
+ * - an explicit label ("Situation:", "Result –") assigns its sentences to that part, provided they
+ *   say something (a keyword list or a one-word label such as "Task: unlock." does not count);
+ * - a **Task** is phrased as one: "I was given the job of", "I was asked to", "my goal was", "it was
+ *   on me", "I had the pager";
+ * - an **Action** is a first-person clause ("I"/"we") whose verb is something done, not had, felt,
+ *   wanted or was; a denied clause is not an action ("We did not run a plan", "We fixed nothing");
+ * - a **Situation** is scene-setting: typical openings ("at my last company", "we had", "one
+ *   Friday"), and any statement before the first action that is neither task nor action;
+ * - a **Result** is an outcome told after the first action ("as a result", "in the end", "dropped",
+ *   "resumed", "has not recurred"); an action sentence counts as a result only with an explicit
+ *   result phrase or a measured change. Words like "ended up" before any action are the situation.
+ * - a result is **measurable** when a result sentence attaches a quantity to the outcome ("from
+ *   about five a month to zero within a quarter", "25 minutes", "90 percent"); numbers in a denied
+ *   clause ("two people can't apply") or in the scene-setting do not count.
+ * It is a structure check, not a judgement of the story: the advice says what a listener would miss.
  */
 import type { StarPart, StarReport } from '../shared/interview-api.ts';
-import { answerSentences } from './talking-point-matcher/answer-tokens.ts';
+import type { AnalysedSentence, AnswerAnalysis } from './answer-analysis.ts';
 
 type Part = StarPart['part'];
 const PARTS: readonly Part[] = ['situation', 'task', 'action', 'result'];
@@ -33,59 +45,63 @@ const LABEL_PART: Record<string, Part> = {
   impact: 'result',
 };
 
-const COUNT = String.raw`(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|hundred)`;
+const COUNT = String.raw`(?:\d+(?:[.,]\d+)?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|hundred|a dozen|dozens)`;
 const NUMBER = String.raw`(?:${COUNT}|a few|several|half|a third|a quarter)`;
-const UNIT = String.raw`(?:%|percent|per cent|x\b|times|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|quarters?|years?|seconds?|secs?|ms|engineers|people|teams|services|incidents|outages|pipelines|deploy(?:s|ments)?|releases|tickets|prs|pull requests|requests|errors|alerts|pages|dollars|euros|pounds|k\b|gb|gib|mb)`;
+const UNIT = String.raw`(?:%|percent|per cent|x\b|times|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|quarters?|years?|seconds?|secs?|ms|sprints?|engineers|people|teams|services|incidents|outages|pipelines|deploy(?:s|ments)?|releases|tickets|prs|pull requests|requests|errors|alerts|pages|deletions|violations|dollars|euros|pounds|k\b|gb|gib|mb)`;
 
-const CUES: Record<Part, RegExp> = {
-  situation: new RegExp(
-    [
-      String.raw`\bat (?:my|our|a|an|one) (?:last |previous |current |old |former )?(?:job|company|employer|role|team|startup|fintech|bank|retailer|client|scale-?up|agency|shop)`,
-      String.raw`\bwe (?:had|ran|were running|were using|used to)\b`,
-      String.raw`\bour (?:team|platform|company|pipeline|setup|stack|release|product)\b`,
-      String.raw`\bthere (?:was|were)\b`,
-      String.raw`\b(?:last|one|that) (?:year|quarter|month|week|friday|monday|tuesday|wednesday|thursday|day|night|morning|afternoon|evening)\b`,
-      String.raw`\bon a (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|release day)\b`,
-      String.raw`\bwhen i (?:was|joined|started)\b`,
-      String.raw`\bi (?:was working|joined|worked)\b`,
-      String.raw`\bthe (?:problem|issue|context|situation|pain) was\b`,
-      String.raw`\ba (?:few|couple of) (?:years|months|weeks) ago\b`,
-      String.raw`\bsituation\b`,
-    ].join('|'),
-    'iu',
-  ),
-  task: new RegExp(
-    [
-      String.raw`\bi was (?:asked|tasked|responsible|accountable|on[ -]?call|the on[ -]?call|on (?:platform |release |incident )?duty|the owner|the lead|in charge)\b`,
-      String.raw`\bmy (?:job|task|goal|role|responsibility|brief|mission|aim) (?:was|became)\b`,
-      String.raw`\b(?:i|we) (?:had|needed|wanted) to\b`,
-      String.raw`\bthe (?:goal|aim|task|ask|brief) was\b`,
-      String.raw`\bi (?:took (?:it )?on|took ownership|volunteered|owned|offered)\b`,
-      String.raw`\bit was (?:my|on me) (?:job|call)\b|\bit was on me\b`,
-      String.raw`\b(?:we|i) (?:defined|set) (?:success|a target|the goal)\b`,
-    ].join('|'),
-    'iu',
-  ),
-  action: new RegExp(
-    [
-      String.raw`\b(?:i|we) (?!(?:needed|wanted|asked|tasked|expected|supposed|joined|worked|learned|learnt|liked|loved|hated|felt|realised|realized)\b)(?:\w+ed|built|wrote|ran|set up|made|led|took|held|brought|found|chose|kept|sent|began|gave|met|paid|spent|told|split|shut|put|cut|read|rebuilt|rewrote|drove|went|did|started|proposed|pushed|paired|ship(?:ped)?)\b`,
-      // Not "so I": "I was on call, so I had to…" is the task.
-      String.raw`\b(?:first|then|next|after that|finally),? (?:i|we)\b`,
-      String.raw`\b(?:i|we) (?:then|also|first)\b`,
-    ].join('|'),
-    'iu',
-  ),
-  result: new RegExp(
-    [
-      String.raw`\bas a result\b|\bthe result\b|\bresult(?:s|ed)? (?:was|were|in)\b`,
-      String.raw`\bin the end\b|\bafterwards\b|\bsince then\b|\bfrom then on\b|\bby the end\b|\bended up\b|\boutcome\b`,
-      String.raw`\b(?:reduced|cut|dropped|fell|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|removed|went (?:from|down|up|to))\b`,
-      String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b`,
-      String.raw`\bin hindsight\b|\blooking back\b|\bi learned\b|\bi learnt\b|\blesson\b`,
-    ].join('|'),
-    'iu',
-  ),
-};
+const TASK = new RegExp(
+  [
+    String.raw`\bi was (?:asked|tasked|given|responsible|accountable|on[ -]?call|the on[ -]?call|on (?:platform |release |incident )?duty|the owner|the lead|in charge|the one)\b`,
+    String.raw`\b(?:my|our) (?:job|task|goal|role|responsibility|brief|mission|aim|remit) (?:was|became|is)\b`,
+    String.raw`\bi (?:had|needed|wanted) to\b|\bwe needed to\b`,
+    String.raw`\bthe (?:goal|aim|task|ask|brief|job) was\b|\bthe (?:task|job) was (?:mine|on me)\b`,
+    String.raw`\bi (?:took (?:it )?on|took ownership|volunteered|owned the)\b`,
+    String.raw`\bit was (?:my (?:job|call|task|responsibility)|on me)\b|\bwas on me\b|\bi had the pager\b`,
+    String.raw`\b(?:as|being) the (?:\w+ )?(?:lead|owner|on[ -]?call)\b|\bwaited on me\b`,
+    String.raw`\bi (?:led|owned|drove) the (?:rollout|migration|project|effort|work|change)\b`,
+    String.raw`\b(?:we|i) (?:defined|set) (?:success|a target|the goal)\b`,
+  ].join('|'),
+  'iu',
+);
+
+const SITUATION = new RegExp(
+  [
+    String.raw`\bat (?:my|our|a|an|one) (?:last |previous |current |old |former |first )?(?:job|company|employer|role|team|startup|fintech|bank|retailer|client|scale-?up|agency|shop)`,
+    String.raw`\bwe (?:had|ran|were running|were using|used to)\b`,
+    String.raw`\bour (?:team|platform|company|pipeline|setup|stack|release|product)\b`,
+    String.raw`\bthere (?:was|were)\b`,
+    String.raw`\b(?:last|one|that) (?:year|quarter|month|week|friday|monday|tuesday|wednesday|thursday|day|night|morning|afternoon|evening)\b`,
+    String.raw`\bon a (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|release day)\b`,
+    String.raw`\bwhen i (?:was|joined|started)\b|\bin my first (?:week|month|year)\b`,
+    String.raw`\bi (?:was working|joined|worked)\b`,
+    String.raw`\bthe (?:problem|issue|context|situation|pain) was\b`,
+    String.raw`\bafter (?:an?|the) (?:incident|outage|audit|breach|pen test)\b`,
+    String.raw`\b(?:a few|a couple of|two|three) (?:years|months|weeks) ago\b`,
+  ].join('|'),
+  'iu',
+);
+
+/** Outcomes a listener hears as the result (told after the actions). */
+const RESULT = new RegExp(
+  [
+    String.raw`\bas a result\b|\bthe result\b|\bresult(?:s|ed)? (?:was|were|in)\b`,
+    String.raw`\bin the end\b|\bsince then\b|\bfrom then on\b|\bby the end\b|\bended up\b|\boutcome\b|\beventually\b`,
+    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|were happy|happier|stopped|disappeared|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact)\b`,
+    String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b|\bnot recurred\b|\bnever (?:happened|recurred)\b`,
+    String.raw`\bin hindsight\b|\blooking back\b|\bi learned\b|\bi learnt\b|\bwe learned\b|\blesson\b`,
+  ].join('|'),
+  'iu',
+);
+
+/** A lesson drawn: the reflective end of a story. */
+const LESSON = /\bin hindsight\b|\blooking back\b|\b(?:i|we) (?:learned|learnt)\b|\blesson\b/iu;
+
+/** Said to be the result, wherever it stands: it counts as the result even when told first. */
+const EXPLICIT_RESULT = /\bas a result\b|\bthe (?:end )?result (?:was|is)\b|\bin the end\b|\bthe outcome\b/iu;
+
+/** A result phrase strong enough to make even an action sentence the result. */
+const STRONG_RESULT =
+  /\bas a result\b|\bthe result\b|\bin the end\b|\boutcome\b|\bsince then\b|\bfrom \S+ (?:\w+ ){0,3}to\b|\b(?:dropped|fell|halved|doubled|cut|reduced|went) (?:by|from|to)\b/iu;
 
 const MEASURABLE = new RegExp(
   [
@@ -94,11 +110,44 @@ const MEASURABLE = new RegExp(
     String.raw`\b${COUNT}\s+(?:[a-z-]+\s+)?[a-z]{3,}s\b`,
     String.raw`\d\s*%`,
     String.raw`[$€£]\s?\d`,
-    String.raw`\bfrom \S*\d\S* (?:\w+ )?to \S*\d`,
-    String.raw`\b(?:zero|no) (?:incidents|outages|recurrences|orphaned|failed|failures|pages|tickets)\b`,
+    String.raw`\bfrom (?:about |around |roughly )?${NUMBER}\b.{0,30}?\bto (?:about |around )?(?:${NUMBER}|zero|none)\b`,
+    String.raw`\b(?:an?|one) (?:hour|day|week|minute|month|quarter|sprint)\b`,
+    String.raw`\b(?:zero|no) (?:incidents|outages|recurrences|orphaned|failed|failures|pages|tickets|stuck|accidental|violations|deletions)\b`,
+    String.raw`\b(?:100|[1-9]\d?) ?percent\b`,
   ].join('|'),
   'iu',
 );
+
+/** Verbs that tell what someone had, felt or wanted, not what they did. */
+const NOT_ACTIONS = new Set([
+  'be',
+  'have',
+  'need',
+  'want',
+  'feel',
+  'like',
+  'love',
+  'hate',
+  'know',
+  'think',
+  'believe',
+  'hope',
+  'wish',
+  'regret',
+  'learn',
+  'learnt',
+  'realise',
+  'realize',
+  'join',
+  'lose',
+  'work',
+  'expect',
+  'suppose',
+  'see',
+  'remember',
+]);
+const SKIP_BEFORE_VERB = new Set(['ADV', 'AUX', 'PART']);
+const PASSIVE = new Set(['was', 'were', 'am', 'is', 'are', 'been', 'being', "i'm", "we're"]);
 
 const ADVICE: Record<Part, string> = {
   situation: 'Set the scene in one or two sentences: where, when, and what was at stake.',
@@ -107,34 +156,109 @@ const ADVICE: Record<Part, string> = {
   result: 'End with the outcome: what changed, in numbers, and what you would do differently.',
 };
 
-/** The STAR report for a written behavioural answer. */
-export function checkStar(answer: string): StarReport {
-  const sentences = answerSentences(answer);
+/** Does the sentence tell something the speaker did (a first-person clause with a doing verb, not denied)? */
+function isAction(analysis: AnswerAnalysis, s: AnalysedSentence): boolean {
+  const words = analysis.words;
+  for (let i = s.first; i <= s.last; i++) {
+    const w = words[i];
+    if (!w || (w.word !== 'i' && w.word !== 'we' && w.word !== "i'd" && w.word !== "we'd")) continue;
+    let k = i + 1;
+    let passive = false;
+    while (k <= s.last && SKIP_BEFORE_VERB.has(words[k]?.pos ?? '')) {
+      // "I was asked", "I was working": not a deed; "I had to", "we wanted to": an obligation or intent.
+      if (PASSIVE.has(words[k]?.word ?? '') || words[k]?.word === 'to') passive = true;
+      k++;
+    }
+    const verb = words[k];
+    if (!verb || verb.pos !== 'VERB' || passive) continue;
+    if (NOT_ACTIONS.has(verb.lemma)) continue;
+    if (verb.deniedBy.length > 0) continue;
+    return true;
+  }
+  return false;
+}
+
+/** The sentence's text with denied words blanked, so their numbers do not count as results. */
+function assertedText(analysis: AnswerAnalysis, s: AnalysedSentence): string {
+  let text = analysis.text.slice(s.start, s.end);
+  for (let i = s.first; i <= s.last; i++) {
+    const w = analysis.words[i];
+    // Only a denied verb phrase hides its numbers ("two people can't apply"); "no accidental
+    // deletions in a year" is itself a measured result.
+    const denial = w?.deniedBy.some((c) => ['not', 'never'].includes(analysis.words[c]?.norm ?? ''));
+    if (w && denial) {
+      const from = w.start - s.start;
+      text = text.slice(0, from) + ' '.repeat(w.end - w.start) + text.slice(from + w.end - w.start);
+    }
+  }
+  return text;
+}
+
+/** What a labelled sentence says after its label: at least a few words, and not a list. */
+function saysSomething(s: AnalysedSentence): boolean {
+  const body = s.text.replace(LABEL, '').trim();
+  return !s.list && body.split(/\s+/u).filter((x) => /[\p{L}\p{N}]/u.test(x)).length >= 4;
+}
+
+/** The STAR report for the analysis of a written behavioural answer. */
+export function checkStar(analysis: AnswerAnalysis): StarReport {
+  const sentences = analysis.sentences;
   const firstIndex = new Map<Part, number>();
   const evidence = new Map<Part, string>();
+  const measured = new Set<number>();
   const labelOf = (text: string): Part | undefined => LABEL_PART[LABEL.exec(text)?.[1]?.toLowerCase() ?? ''];
   // Parts the speaker labelled are judged by their labels alone ("It saved the evening." inside
   // "Situation:" is not the result); parts never labelled are found by their cues.
   const labelledParts = new Set(sentences.map((s) => labelOf(s.text)).filter((p) => p !== undefined));
-  let section: Part | undefined;
-  sentences.forEach((sentence, index) => {
-    section = labelOf(sentence.text) ?? section;
-    const parts = new Set<Part>(section ? [section] : []);
-    for (const part of PARTS) if (!labelledParts.has(part) && CUES[part].test(sentence.text)) parts.add(part);
-    for (const part of parts) {
-      if (!firstIndex.has(part)) {
-        firstIndex.set(part, index);
-        evidence.set(part, sentence.text);
-      }
+  const add = (part: Part, index: number, text: string) => {
+    if (!firstIndex.has(part)) {
+      firstIndex.set(part, index);
+      evidence.set(part, text);
     }
+  };
+  const explicit = sentences.map((s) => !s.list && EXPLICIT_RESULT.test(s.text));
+  const actions = sentences.map((s, k) => !s.list && !explicit[k] && isAction(analysis, s));
+  const firstAction = actions.indexOf(true);
+  // Results are told after what was done, or at least after the task was stated.
+  const tasks = sentences.map((s) => !s.list && TASK.test(s.text));
+  const deeds = [firstAction, tasks.indexOf(true)].filter((x) => x >= 0);
+  const firstDeed = deeds.length > 0 ? Math.min(...deeds) : -1;
+
+  let section: Part | undefined;
+  sentences.forEach((s, index) => {
+    const label = labelOf(s.text);
+    section = label ?? section;
+    if (s.list) return;
+    const text = assertedText(analysis, s);
+    if (section && saysSomething(s)) add(section, index, s.text);
+    const lesson = index > 0 && LESSON.test(s.text);
+    const free = (part: Part) => !labelledParts.has(part);
+    const task = free('task') && !s.denied && TASK.test(text);
+    if (task) add('task', index, s.text);
+    const action = actions[index] === true;
+    if (free('action') && action && !task) add('action', index, s.text);
+    const afterActions = firstDeed >= 0 && index > firstDeed;
+    const changed = RESULT.test(text) && MEASURABLE.test(text);
+    const result =
+      explicit[index] === true ||
+      lesson ||
+      (afterActions && (action || task ? STRONG_RESULT.test(text) || changed : RESULT.test(text) || MEASURABLE.test(text)));
+    if (free('result') && result) add('result', index, s.text);
+    const inResult = label === 'result' || section === 'result' || (free('result') && result);
+    if (inResult && MEASURABLE.test(text)) measured.add(index);
+    const beforeActions = firstAction < 0 || index < firstAction;
+    const situation =
+      !s.denied &&
+      !s.fragment &&
+      (!section || section === 'situation') &&
+      (SITUATION.test(text) || (beforeActions && !task && !action && index < 3));
+    if (free('situation') && situation && !result) add('situation', index, s.text);
   });
 
   const resultAt = firstIndex.get('result');
   const actionAt = firstIndex.get('action');
   const situationAt = firstIndex.get('situation');
-  // Numbers count from the first action on: "at a company of 200 engineers" is scene-setting, not a result.
-  const from = actionAt ?? resultAt ?? sentences.length;
-  const measurableResult = sentences.slice(from).some((s) => MEASURABLE.test(s.text));
+  const measurableResult = measured.size > 0;
   const inOrder =
     (situationAt === undefined || actionAt === undefined || situationAt <= actionAt) &&
     (actionAt === undefined || resultAt === undefined || actionAt <= resultAt);

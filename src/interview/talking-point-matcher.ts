@@ -1,23 +1,121 @@
 /**
- * Which talking points a written answer covers, computed locally (no network, no language model).
+ * Which talking points a written answer makes, judged on claims rather than words, computed locally
+ * (no network, no hosted model) over the answer's analysis (./answer-analysis.ts).
  *
- * For each talking point, each phrase in its `match` list is looked for in the answer:
- * 1. both are split into words (punctuation inside terms is a word break: `force-unlock` = `force unlock`),
- *    lower-cased, stemmed (Porter: locking → lock), with irregular past forms and British spellings folded;
- * 2. synonyms are rewritten to one canonical form on both sides (PR = pull request, k8s = kubernetes);
- * 3. the phrase's words must appear in order inside one clause, at most two words apart
- *    ("ran a plan" matches "run plan"; articles do not count);
- * 4. a mention in a negated clause is recorded but does not count (see ./talking-point-matcher/negation.ts).
- * A point is hit when any phrase has a mention that is not negated.
+ * A phrase of a point's `match` list is found when all its words stand within one segment of a
+ * sentence (between two punctuation marks), in any order, no more than three other words apart in
+ * all. Words compare by stem and by lemma ("changes something manually" meets `manual change`,
+ * "ran" meets "run"), synonyms are folded (PR = pull request), a compound meets its parts ("cleaned
+ * up" = `cleanup`), `a|b` in a phrase accepts either word at that place, and `#` any number.
+ *
+ * What a mention is worth depends on where it stands:
+ * - in a sentence that asserts something (it has a verb and is not a keyword list) and outside any
+ *   denial: a claim, the point is **hit**;
+ * - inside a denial's scope ("didn't scan the HCL with checkov or tfsec" denies both): **negated**;
+ * - in a keyword list or a verbless fragment, or a bare name from the point's `terms`: named only,
+ *   the point is **partial**, never a hit. So is an answer sentence that shares most of the key
+ *   words of the point's description without any phrase: close in meaning, shown as such.
+ * Each result carries a one-line reason the page shows, so a learner can argue with it.
  */
 import type { MatchedMention, PointResult } from '../shared/interview-api.ts';
 import type { TalkingPoint } from '../shared/interview-entry.ts';
-import { answerTokens, type AnswerToken } from './talking-point-matcher/answer-tokens.ts';
-import { isNegated } from './talking-point-matcher/negation.ts';
-import { canonicalPhrase, canonicalTokens } from './talking-point-matcher/synonyms.ts';
+import type { AnalysedWord, AnswerAnalysis } from './answer-analysis.ts';
+import { answerTokens } from './talking-point-matcher/answer-tokens.ts';
+import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
 
-/** At most this many words may stand between two words of a phrase. */
-const MAX_GAP = 2;
+/** Words of a phrase may be spread over its own length plus this many other words. */
+const SLACK = 3;
+/** Candidate places per phrase word considered in one segment (keeps the search small). */
+const MAX_CANDIDATES = 6;
+/** `#` in a phrase stands for any number: "# minutes", "from # to #". */
+const ANY_NUMBER = '#';
+
+/** What the matcher needs of a talking point (`terms` and `description` are optional). */
+export type MatchablePoint = Pick<TalkingPoint, 'id' | 'point' | 'match'> &
+  Partial<Pick<TalkingPoint, 'description' | 'terms'>>;
+
+/** One place of a phrase: the words (each a list of norms, usually one) that may stand there. */
+type Slot = string[][];
+
+interface CompiledPhrase {
+  text: string;
+  slots: Slot[];
+  /** Norm count, for the window. */
+  size: number;
+}
+
+const compiled = new Map<string, CompiledPhrase>();
+
+function norms(text: string): string[] {
+  return canonicalTokens(answerTokens(text))
+    .filter((t) => !t.article)
+    .map((t) => t.norm);
+}
+
+/** "force-unlock with lock id" → slots; "delete|remove from git" → [[delete],[remove]], [[from]], [[git]]. */
+export function compilePhrase(text: string): CompiledPhrase {
+  const seen = compiled.get(text);
+  if (seen) return seen;
+  const slots: Slot[] = [];
+  // Runs of plain words are normalised together, so multi-word synonyms fold ("lock id" = `lockid`).
+  let plain: string[] = [];
+  const flush = () => {
+    for (const n of norms(plain.join(' '))) slots.push([[n]]);
+    plain = [];
+  };
+  for (const chunk of text.trim().split(/\s+/u)) {
+    if (chunk === ANY_NUMBER) {
+      flush();
+      slots.push([[ANY_NUMBER]]);
+    } else if (chunk.includes('|')) {
+      flush();
+      const alternatives = chunk
+        .split('|')
+        .map(norms)
+        .filter((a) => a.length > 0);
+      if (alternatives.length > 0) slots.push(alternatives);
+    } else {
+      plain.push(chunk);
+    }
+  }
+  flush();
+  const size = slots.reduce((n, s) => n + Math.min(...s.map((a) => a.length)), 0);
+  const phrase = { text, slots, size };
+  compiled.set(text, phrase);
+  return phrase;
+}
+
+function same(word: AnalysedWord | undefined, norm: string): boolean {
+  if (word === undefined) return false;
+  if (norm === ANY_NUMBER) return /^\d/u.test(word.norm) || word.pos === 'NUM';
+  return word.norm === norm || word.lemmaNorm === norm;
+}
+
+/** Where alternative `alt` matches starting at word i of the segment [i, limit): the last index used. */
+function matchAt(words: readonly AnalysedWord[], i: number, limit: number, alt: readonly string[]): number {
+  const w = words[i];
+  if (!w || w.article) return -1;
+  // A compound meets its parts: `cleanup` = "cleaned up", `lockfile` = "lock file", and back.
+  if (alt.length === 1) {
+    if (same(w, alt[0] ?? '')) return i;
+    const next = words[i + 1];
+    if (next && i + 1 < limit && w.norm + next.norm === alt[0]) return i + 1;
+    return -1;
+  }
+  if (alt.length === 2 && w.norm === `${alt[0]}${alt[1]}`) return i;
+  let k = i;
+  for (let m = 0; m < alt.length; m++) {
+    while (k < limit && words[k]?.article) k++;
+    if (k >= limit || !same(words[k], alt[m] ?? '')) return -1;
+    if (m < alt.length - 1) k++;
+  }
+  return k;
+}
+
+interface Place {
+  first: number;
+  last: number;
+}
 
 interface Occurrence {
   first: number;
@@ -25,58 +123,222 @@ interface Occurrence {
   used: Set<number>;
 }
 
-function occurrences(tokens: readonly AnswerToken[], phrase: readonly string[]): Occurrence[] {
-  const found: Occurrence[] = [];
-  if (phrase.length === 0) return found;
-  for (let i = 0; i < tokens.length; i++) {
-    const head = tokens[i];
-    if (!head || head.article || head.norm !== phrase[0]) continue;
-    const used = new Set([i]);
-    let position = i;
-    let complete = true;
-    for (let m = 1; m < phrase.length; m++) {
-      let gap = 0;
-      let next = -1;
-      for (let q = position + 1; q < tokens.length; q++) {
-        const t = tokens[q];
-        if (!t || t.clause !== head.clause) break;
-        if (t.article) continue;
-        if (t.norm === phrase[m]) {
-          next = q;
+/** The tightest occurrence of the phrase in segment [from, to), or null. */
+function findInSegment(words: readonly AnalysedWord[], from: number, to: number, phrase: CompiledPhrase): Occurrence | null {
+  const candidates: Place[][] = [];
+  for (const slot of phrase.slots) {
+    const places: Place[] = [];
+    for (let i = from; i < to && places.length < MAX_CANDIDATES; i++) {
+      for (const alt of slot) {
+        const last = matchAt(words, i, to, alt);
+        if (last >= 0) {
+          places.push({ first: i, last });
           break;
         }
-        if (++gap > MAX_GAP) break;
       }
-      if (next < 0) {
-        complete = false;
-        break;
-      }
-      used.add(next);
-      position = next;
     }
-    if (complete) found.push({ first: i, last: position, used });
+    if (places.length === 0) return null;
+    candidates.push(places);
   }
-  return found;
+  let best: Occurrence | null = null;
+  let bestSpan = Infinity;
+  const chosen: Place[] = [];
+  const search = (slot: number) => {
+    if (slot === candidates.length) {
+      const first = Math.min(...chosen.map((p) => p.first));
+      const last = Math.max(...chosen.map((p) => p.last));
+      let span = 0;
+      for (let k = first; k <= last; k++) if (!words[k]?.article) span++;
+      if (span <= phrase.size + SLACK && span < bestSpan) {
+        const used = new Set<number>();
+        for (const p of chosen) for (let k = p.first; k <= p.last; k++) used.add(k);
+        bestSpan = span;
+        best = { first, last, used };
+      }
+      return;
+    }
+    for (const place of candidates[slot] ?? []) {
+      if (chosen.some((p) => place.first <= p.last && p.first <= place.last)) continue;
+      chosen.push(place);
+      search(slot + 1);
+      chosen.pop();
+    }
+  };
+  search(0);
+  return best;
+}
+
+/** Every norm, lemma and two-word compound of an answer: most phrases are ruled out by a lookup. */
+const vocabularies = new WeakMap<AnswerAnalysis, Set<string>>();
+
+function vocabulary(analysis: AnswerAnalysis): Set<string> {
+  let v = vocabularies.get(analysis);
+  if (!v) {
+    v = new Set<string>();
+    const words = analysis.words;
+    words.forEach((w, i) => {
+      v?.add(w.norm).add(w.lemmaNorm);
+      const next = words[i + 1];
+      if (next) v?.add(w.norm + next.norm);
+      if (/^\d/u.test(w.norm) || w.pos === 'NUM') v?.add(ANY_NUMBER);
+    });
+    vocabularies.set(analysis, v);
+  }
+  return v;
+}
+
+function possible(vocab: ReadonlySet<string>, phrase: CompiledPhrase): boolean {
+  return phrase.slots.every((slot) => slot.some((alt) => vocab.has(alt[0] ?? '') || vocab.has(alt.join(''))));
+}
+
+function occurrences(analysis: AnswerAnalysis, phrase: CompiledPhrase): Occurrence[] {
+  const words = analysis.words;
+  const out: Occurrence[] = [];
+  if (!possible(vocabulary(analysis), phrase)) return out;
+  let from = 0;
+  while (from < words.length) {
+    const segment = words[from]?.segment;
+    let to = from;
+    while (to < words.length && words[to]?.segment === segment) to++;
+    const occ = findInSegment(words, from, to, phrase);
+    if (occ) out.push(occ);
+    from = to;
+  }
+  return out;
+}
+
+type Role = 'claim' | 'denied' | 'listed' | 'fragment' | 'name';
+
+interface Found {
+  phrase: string;
+  occ: Occurrence;
+  start: number;
+  end: number;
+  role: Role;
+  cue: AnalysedWord | undefined;
+}
+
+function roleOf(analysis: AnswerAnalysis, occ: Occurrence, term: boolean): { role: Role; cue: AnalysedWord | undefined } {
+  const words = analysis.words;
+  // Denied when a word of the phrase is under a denial that is not part of the phrase itself.
+  for (const k of occ.used) {
+    const cue = words[k]?.deniedBy.find((x) => !occ.used.has(x));
+    if (cue !== undefined) return { role: 'denied', cue: words[cue] };
+  }
+  const sentence = analysis.sentences.find((s) => s.first <= occ.first && occ.first <= s.last);
+  if (sentence?.list) return { role: 'listed', cue: undefined };
+  if (sentence?.fragment) return { role: 'fragment', cue: undefined };
+  return { role: term ? 'name' : 'claim', cue: undefined };
+}
+
+const STOP = new Set(
+  'a an the and or of to in on for with by at as is are be it its this that from into can so not no than then when which who what how each every any all one two per use used using their them they we our you your'.split(
+    ' ',
+  ),
+);
+
+/** The content words of a description, as norms. */
+function contentNorms(text: string): string[] {
+  return [
+    ...new Set(
+      answerTokens(text)
+        .filter((t) => !STOP.has(t.word) && t.word.length > 2)
+        .map((t) => t.norm),
+    ),
+  ];
+}
+
+/** The answer sentence sharing most content words with the description, if it shares at least 60 %. */
+function closestSentence(analysis: AnswerAnalysis, description: string): { text: string; shared: string[] } | null {
+  const wanted = contentNorms(description);
+  if (wanted.length < 3) return null;
+  let best: { text: string; shared: string[] } | null = null;
+  for (const s of analysis.sentences) {
+    if (s.list || s.fragment) continue;
+    const here = analysis.words.slice(s.first, s.last + 1).filter((w) => w.deniedBy.length === 0);
+    const shared = wanted.filter((n) => here.some((w) => same(w, n)));
+    if (shared.length / wanted.length >= 0.6 && (!best || shared.length > best.shared.length)) {
+      const words = here.filter((w) => shared.some((n) => same(w, n))).map((w) => w.word);
+      best = { text: s.text, shared: [...new Set(words)] };
+    }
+  }
+  return best;
+}
+
+const quote = (text: string) => `“${text.replace(/\s+/gu, ' ').trim()}”`;
+
+function reasonFor(
+  status: PointResult['status'],
+  found: readonly Found[],
+  text: string,
+  point: MatchablePoint,
+  close: { text: string; shared: string[] } | null,
+): string {
+  const said = (f: Found) => quote(text.slice(f.start, f.end));
+  const idea = point.description ?? point.point;
+  if (status === 'hit') {
+    const f = found.find((x) => x.role === 'claim');
+    return f ? `Counted: ${said(f)} matches “${f.phrase}” in a sentence that states it.` : 'Counted.';
+  }
+  if (status === 'negated') {
+    const f = found.find((x) => x.role === 'denied');
+    const cue = f?.cue ? `“${f.cue.word}”` : 'a negation';
+    return f ? `Not counted: ${said(f)} is denied by ${cue} in the same clause.` : 'Not counted: only mentioned as denied.';
+  }
+  if (status === 'partial') {
+    const listed = found.find((x) => x.role === 'listed' || x.role === 'fragment');
+    if (listed) {
+      const where = listed.role === 'listed' ? 'in a list of terms' : 'in a fragment without a verb';
+      return `Partly: ${said(listed)} is named ${where}, not in a sentence that says what it does.`;
+    }
+    const named = found.find((x) => x.role === 'name');
+    if (named) return `Partly: you named ${said(named)} but did not say what it does; the point is: ${idea}.`;
+    if (close) return `Partly: close in meaning (${close.shared.join(', ')}) but not said outright; the point is: ${idea}.`;
+  }
+  return `Not found: ${idea}. For example: ${point.match
+    .slice(0, 2)
+    .map((m) => `“${m.replace(/\|/gu, ' / ')}”`)
+    .join(', ')}.`;
 }
 
 /** The result for every talking point, in the entry's order. */
-export function matchTalkingPoints(answer: string, points: readonly TalkingPoint[]): PointResult[] {
-  const tokens = canonicalTokens(answerTokens(answer));
+export function matchTalkingPoints(analysis: AnswerAnalysis, points: readonly MatchablePoint[]): PointResult[] {
+  const words = analysis.words;
   return points.map((point) => {
-    const mentions = new Map<string, MatchedMention>();
-    for (const phrase of point.match) {
-      for (const occ of occurrences(tokens, canonicalPhrase(phrase))) {
-        const start = tokens[occ.first]?.start ?? 0;
-        const end = tokens[occ.last]?.end ?? start;
-        const negated = isNegated(tokens, occ.first, occ.last, occ.used);
-        const key = `${start}:${end}`;
-        const seen = mentions.get(key);
-        // The same words matched by two phrases: a non-negated reading wins.
-        if (!seen || (seen.negated && !negated)) mentions.set(key, { phrase, start, end, negated });
+    const found: Found[] = [];
+    const look = (phrases: readonly string[], term: boolean) => {
+      for (const phrase of phrases) {
+        for (const occ of occurrences(analysis, compilePhrase(phrase))) {
+          const { role, cue } = roleOf(analysis, occ, term);
+          const start = words[occ.first]?.start ?? 0;
+          found.push({ phrase, occ, start, end: words[occ.last]?.end ?? start, role, cue });
+        }
+      }
+    };
+    look(point.match, false);
+    look(point.terms ?? [], true);
+
+    const mentions = new Map<string, MatchedMention & { rank: number }>();
+    for (const f of found) {
+      const { start, end } = f;
+      const rank = f.role === 'claim' ? 3 : f.role === 'denied' ? 2 : 1;
+      const key = `${start}:${end}`;
+      const seen = mentions.get(key);
+      if (!seen || seen.rank < rank) {
+        mentions.set(key, { phrase: f.phrase, start, end, negated: f.role === 'denied', named: rank === 1, rank });
       }
     }
-    const list = [...mentions.values()].sort((a, b) => a.start - b.start || b.end - a.end);
-    const status = list.some((m) => !m.negated) ? 'hit' : list.length > 0 ? 'negated' : 'missed';
-    return { id: point.id, status, mentions: list };
+    const list = [...mentions.values()]
+      .sort((a, b) => a.start - b.start || b.end - a.end)
+      .map(({ rank: _rank, ...m }) => m);
+    const close = found.length === 0 && point.description ? closestSentence(analysis, point.description) : null;
+    const status: PointResult['status'] = found.some((f) => f.role === 'claim')
+      ? 'hit'
+      : found.some((f) => f.role === 'denied')
+        ? 'negated'
+        : found.length > 0 || close
+          ? 'partial'
+          : 'missed';
+    return { id: point.id, status, mentions: list, reason: reasonFor(status, found, analysis.text, point, close) };
   });
 }

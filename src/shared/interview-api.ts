@@ -53,13 +53,25 @@ export const matchedMentionSchema = z.strictObject({
   end: z.number().int().nonnegative(),
   /** True when the mention sits in a negated clause ("we did not use a lock table"). */
   negated: z.boolean(),
+  /**
+   * True when the words are only named, not claimed: in a keyword list, in a fragment without a
+   * verb, or a bare name that the talking point lists under `terms`. (Absent in attempts stored
+   * before this field existed.)
+   */
+  named: z.boolean().default(false),
 });
 
 export const pointResultSchema = z.strictObject({
   id: idSchema,
-  /** hit: mentioned at least once without negation; negated: only in negated clauses; missed: not at all. */
-  status: z.enum(['hit', 'negated', 'missed']),
+  /**
+   * hit: claimed at least once (a phrase in a sentence that asserts it, not denied); negated: only in
+   * denied clauses; partial: named without a claim, or close in meaning without a phrase (never counted
+   * as a hit); missed: not at all.
+   */
+  status: z.enum(['hit', 'negated', 'partial', 'missed']),
   mentions: z.array(matchedMentionSchema),
+  /** One line saying why: which words counted and why, or why a mention did not count. */
+  reason: z.string().default(''),
 });
 
 export const starPartSchema = z.strictObject({
@@ -105,6 +117,8 @@ export const feedbackSchema = z.strictObject({
   length: lengthReportSchema,
   /** The self-rating the coverage suggests (null for a recording without typed notes); the learner decides. */
   suggestedRating: z.enum(selfRatings).nullable(),
+  /** Whole-answer remarks, e.g. that most of it is a list of terms. */
+  warnings: z.array(z.string()).default([]),
 });
 
 // --- Attempts, recordings, schedule ---------------------------------------------------------------

@@ -39,7 +39,13 @@ export const talkingPointSchema = z.strictObject({
   id: idSchema,
   /** The specific thing a strong answer mentions. */
   point: z.string().min(5),
-  /** Phrases or synonyms the local matcher looks for (stemmed, case-insensitive). */
+  /** The idea in a few plain words, shown when the point is missed or only partly covered. */
+  description: z.string().min(5).optional(),
+  /**
+   * Phrases the local matcher looks for (lemmatised and stemmed, case-insensitive, words in any order
+   * within a few words of each other, in a clause that asserts them). `a|b` in a phrase is a choice of
+   * words at that place: "delete|remove|drop from git".
+   */
   match: z
     .array(z.string().min(2), {
       error: expected(
@@ -47,6 +53,11 @@ export const talkingPointSchema = z.strictObject({
       ),
     })
     .min(1, { error: 'a talking point needs at least one phrase under "match"' }),
+  /**
+   * Names that alone do not make the point ("sync wave", "chart", "OPA"): mentioned without a phrase
+   * of `match`, the point is shown as partly covered, never as a hit.
+   */
+  terms: z.array(z.string().min(2)).default([]),
 });
 
 const labLinkSchema = z.strictObject({ lab: idSchema, step: idSchema });

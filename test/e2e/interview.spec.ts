@@ -82,15 +82,23 @@ test('interview mode: countdown, feedback, rating, and the question is due again
 
   const feedback = page.getByRole('region', { name: 'Feedback' });
   await expect(page.getByRole('heading', { name: 'Feedback' })).toBeFocused();
-  await expect(feedback.getByText('You hit 3 of 6 talking points.')).toBeVisible();
+  await expect(feedback.getByText('You hit 2 of 6 talking points.')).toBeVisible();
   await expect(feedback.locator('[data-point="lock-error"]')).toHaveAttribute('data-status', 'hit');
-  await expect(feedback.locator('[data-point="s3-lockfile"]')).toContainText('Matched: “use_lockfile”, “tflock”');
+  // Each verdict explains itself in one line.
+  await expect(feedback.locator('[data-point="s3-lockfile"]')).toContainText(
+    'Counted: “use_lockfile” matches “use_lockfile” in a sentence that states it.',
+  );
   // "We did not use a lock table" names the lock table but does not count for it.
   await expect(feedback.locator('[data-point="dynamodb"]')).toHaveAttribute('data-status', 'negated');
-  await expect(feedback.locator('[data-point="dynamodb"]')).toContainText('did not use a lock table');
+  await expect(feedback.locator('[data-point="dynamodb"]')).toContainText(
+    'Not counted: “lock table” is denied by “not” in the same clause.',
+  );
+  // "has to acquire the state lock" names the lock without saying which operations take it.
+  await expect(feedback.locator('[data-point="which-ops"]')).toHaveAttribute('data-status', 'partial');
+  await expect(feedback.locator('[data-point="which-ops"]')).toContainText('Partly: you named “state lock”');
   await expect(feedback.locator('[data-point="never-lock-false"]')).toHaveAttribute('data-status', 'missed');
   await expect(feedback.locator('[data-point="lock-timeout"]')).toContainText(
-    'Not found. Phrases looked for: lock-timeout, wait, retry, timeout',
+    'Not found: A lock timeout makes the second run wait and retry instead of failing at once.',
   );
   await expect(feedback.locator('mark.hit', { hasText: 'use_lockfile' })).toBeVisible();
   await expect(feedback.locator('[data-highlighted] mark.negated')).toHaveText(['lock table']);
@@ -103,7 +111,7 @@ test('interview mode: countdown, feedback, rating, and the question is due again
   ).toBeVisible();
   await expect(page.locator('[data-history-list] li')).toHaveCount(1);
   await expect(page.locator('[data-history-list] li')).toContainText(
-    'interview mode (3:00 limit) · typed · 3 of 6 talking points · took 0:30 · rated good',
+    'interview mode (3:00 limit) · typed · 2 of 6 talking points · took 0:30 · rated good',
   );
 
   // Not due yet: the due list is empty.

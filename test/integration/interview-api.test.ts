@@ -94,7 +94,9 @@ describe('interview attempts', () => {
   it('stores an attempt with the feedback the shared matcher computes', async () => {
     const attempt = await createAttempt();
     const entry = await loadInterviewEntry(interviewDir, QUESTION);
-    expect(attempt.feedback).toEqual(answerFeedback(entry!, { text: ANSWER, answerKind: 'text', durationMs: 95_000 }));
+    expect(attempt.feedback).toEqual(
+      await answerFeedback(entry!, { text: ANSWER, answerKind: 'text', durationMs: 95_000 }),
+    );
     const byId = new Map(attempt.feedback.points.map((p) => [p.id, p.status]));
     expect(byId.get('lock-error')).toBe('hit');
     expect(byId.get('s3-lockfile')).toBe('hit');

@@ -6,7 +6,8 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { answerFeedback } from '../../src/interview/answer-feedback.ts';
+import { loadAnswerAnalyzer } from '../../src/interview/answer-analysis.ts';
+import { feedbackWith } from '../../src/interview/answer-feedback.ts';
 import { loadInterviewEntry } from '../../src/interview/load-interview-entry.ts';
 import { topicLabels } from '../../src/interview/topic-labels.ts';
 import { ValidationError } from '../../src/shared/friendly-error.ts';
@@ -18,6 +19,9 @@ const ids = readdirSync(interviewDir)
   .filter((f) => f.endsWith('.yaml'))
   .map((f) => f.replace(/\.yaml$/, ''))
   .sort();
+const analyzer = await loadAnswerAnalyzer();
+const answerFeedback = (entry: InterviewEntry, answer: Parameters<typeof feedbackWith>[2]) =>
+  feedbackWith(analyzer, entry, answer);
 const bank = new Map<string, InterviewEntry>();
 for (const id of ids) {
   const entry = await loadInterviewEntry(interviewDir, id);

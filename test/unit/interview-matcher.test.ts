@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { matchTalkingPoints } from '../../src/interview/talking-point-matcher.ts';
+import { loadAnswerAnalyzer } from '../../src/interview/answer-analysis.ts';
+import { matchTalkingPoints as matchAnalysis, type MatchablePoint } from '../../src/interview/talking-point-matcher.ts';
 import { highlightSegments } from '../../src/interview/highlight-segments.ts';
-import type { TalkingPoint } from '../../src/shared/interview-entry.ts';
+
+const analyzer = await loadAnswerAnalyzer();
+type TalkingPoint = MatchablePoint;
+const matchTalkingPoints = (answer: string, points: TalkingPoint[]) => matchAnalysis(analyzer.analyze(answer), points);
 
 const lockTable: TalkingPoint = {
   id: 'lock-table',
@@ -21,7 +25,8 @@ describe('talking-point matching: negation', () => {
   it('does not count "we did not use a lock table" for the lock-table point', () => {
     const r = matchTalkingPoints('We did not use a lock table.', [lockTable])[0]!;
     expect(r.status).toBe('negated');
-    expect(r.mentions).toEqual([{ phrase: 'lock table', start: 17, end: 27, negated: true }]);
+    expect(r.mentions).toEqual([{ phrase: 'lock table', start: 17, end: 27, negated: true, named: false }]);
+    expect(r.reason).toBe('Not counted: “lock table” is denied by “not” in the same clause.');
   });
 
   it.each([
@@ -39,7 +44,7 @@ describe('talking-point matching: negation', () => {
   it.each([
     'We used a lock table.',
     'We did not panic, we used a lock table.',
-    'Not only a lock table but also versioning.',
+    'We used not only a lock table but also versioning.',
     'I did not wait: I created a lock table straight away.',
     'It was not easy. We added a lock table.',
     'No one liked it, but the lock table stopped the races.',
@@ -138,10 +143,10 @@ describe('talking-point matching: punctuation', () => {
 
   it('treats hyphens, equals signs and non-breaking hyphens as word breaks on both sides', () => {
     const point: TalkingPoint = { id: 'p', point: 'Use force-unlock', match: ['force-unlock', 'lock-timeout'] };
-    expect(status('terraform force unlock 1234', point)).toBe('hit');
-    expect(status('terraform force\u2011unlock 1234', point)).toBe('hit');
-    expect(status('pass -lock-timeout=10m', point)).toBe('hit');
-    expect(status('FORCE-UNLOCK!', point)).toBe('hit');
+    expect(status('I ran terraform force unlock 1234.', point)).toBe('hit');
+    expect(status('I ran terraform force\u2011unlock 1234.', point)).toBe('hit');
+    expect(status('We pass -lock-timeout=10m.', point)).toBe('hit');
+    expect(status('RUN FORCE-UNLOCK!', point)).toBe('hit');
   });
 
   it('keeps file names and versions inside one sentence', () => {
@@ -150,7 +155,7 @@ describe('talking-point matching: punctuation', () => {
   });
 
   it('reports character offsets that highlight exactly what was written', () => {
-    const answer = 'First, the "lock table" (DynamoDB).';
+    const answer = 'First, we used the "lock table" (DynamoDB).';
     const [r] = matchTalkingPoints(answer, [lockTable]);
     expect(r!.mentions.map((m) => answer.slice(m.start, m.end))).toEqual(['lock table', 'DynamoDB']);
     const segments = highlightSegments(answer, [r!]);
@@ -168,10 +173,10 @@ describe('talking-point matching: punctuation', () => {
     const answer = 'Run force-unlock with the lock ID.';
     const segments = highlightSegments(answer, matchTalkingPoints(answer, [id, force]));
     expect(segments).toEqual([
-      { text: 'Run ', hits: [], negated: [] },
-      { text: 'force-unlock with the ', hits: ['force'], negated: [] },
-      { text: 'lock ID', hits: ['id', 'force'], negated: [] },
-      { text: '.', hits: [], negated: [] },
+      { text: 'Run ', hits: [], negated: [], named: [] },
+      { text: 'force-unlock with the ', hits: ['force'], negated: [], named: [] },
+      { text: 'lock ID', hits: ['id', 'force'], negated: [], named: [] },
+      { text: '.', hits: [], negated: [], named: [] },
     ]);
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { checkStar } from '../../src/interview/star-check.ts';
+import { loadAnswerAnalyzer } from '../../src/interview/answer-analysis.ts';
+import { checkStar as checkAnalysis } from '../../src/interview/star-check.ts';
+
+const analyzer = await loadAnswerAnalyzer();
+const checkStar = (answer: string) => checkAnalysis(analyzer.analyze(answer));
 
 const present = (answer: string) =>
   Object.fromEntries(checkStar(answer).parts.map((p) => [p.part, p.present])) as Record<string, boolean>;

@@ -5,6 +5,7 @@
  * back to idle. Everything works with the keyboard alone: focus moves to the answer box on start
  * and to the feedback heading on submit; time warnings are announced politely.
  */
+import { loadAnswerAnalyzer } from '../../interview/answer-analysis.ts';
 import { answerFeedback } from '../../interview/answer-feedback.ts';
 import { ApiError } from '../../interview/attempt-store-client.ts';
 import type { Attempt, Feedback, ReviewCard, SelfRating } from '../../shared/interview-api.ts';
@@ -77,6 +78,7 @@ export async function initPracticePanel(): Promise<void> {
   const audioUnavailable = $<HTMLElement>('[data-audio-unavailable]');
   const feedbackEls = {
     coverage: $<HTMLElement>('[data-coverage]'),
+    warnings: $<HTMLElement>('[data-warnings]'),
     points: $<HTMLElement>('[data-points]'),
     highlighted: $<HTMLElement>('[data-highlighted]'),
     star: $<HTMLElement>('[data-star]'),
@@ -190,6 +192,10 @@ export async function initPracticePanel(): Promise<void> {
   window.addEventListener('pagehide', () => recorder?.release());
 
   startButton.addEventListener('click', () => {
+    // Load the language model the feedback needs while the learner answers (about 1 MB gzipped,
+    // fetched once from this site): submitting then shows feedback at once. A failure here shows
+    // again, with its message, when the feedback is computed.
+    loadAnswerAnalyzer().catch(() => undefined);
     state = 'answering';
     recorded = null;
     warnedLowTime = false;
@@ -254,7 +260,7 @@ export async function initPracticePanel(): Promise<void> {
     const answerKind = audio && recorded ? 'audio' : 'text';
     const text = audio ? notes.value : answerText.value;
     const durationMs = answerKind === 'audio' && recorded ? recorded.durationMs : elapsed;
-    const feedback = answerFeedback(entry, { text, answerKind, durationMs });
+    const feedback = await answerFeedback(entry, { text, answerKind, durationMs });
 
     renderFeedback(feedbackEls, entry.talkingPoints, feedback, text);
     showRating(feedback);

@@ -1,7 +1,8 @@
 /**
  * Splits an answer into word tokens that remember where they came from (character offsets, for
- * highlighting) and which sentence and clause they sit in (phrases match inside one clause;
- * negation reaches only to the end of its clause).
+ * highlighting) and which sentence and segment they sit in (a segment ends at any punctuation
+ * inside a sentence; phrases match inside one segment), and what separated them from the word
+ * before (the answer analysis builds clauses from that).
  *
  * Punctuation inside technical terms is a word break on both sides of the comparison, so
  * `-lock=false`, `lock = false` and `lock false` all become `lock false`, and `use_lockfile`
@@ -18,7 +19,10 @@ export interface AnswerToken {
   start: number;
   end: number;
   sentence: number;
-  clause: number;
+  /** Stretch of words between two punctuation marks (or clause words) of one sentence. */
+  segment: number;
+  /** What stands between this word and the previous one. */
+  breakBefore: 'sentence' | 'strong' | 'comma' | 'clause-word' | 'none';
   /** Articles take no part in matching and do not count as a gap between words. */
   article: boolean;
   /** not, no, never, n't, without… */
@@ -28,9 +32,10 @@ export interface AnswerToken {
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*|%/gu;
 // The gap between two words: a dot followed by white space ends a sentence; "errored.tfstate" does not.
 const SENTENCE_BREAK = /[.!?]["'’”)]*\s|\n\s*\n|\n\s*(?:[-*•]|\d+[.)])\s/u;
-const CLAUSE_BREAK = /[,;:()[\]{}\u2013\u2014]|\s-+\s/u;
-/** Words that open a new clause: a negation before them does not reach past them. */
-const CLAUSE_WORDS = new Set(['but', 'however', 'although', 'though', 'whereas', 'yet', 'because', 'so']);
+const STRONG_BREAK = /[;:()[\]{}\u2013\u2014]|\s-+\s/u;
+const COMMA_BREAK = /,/u;
+/** Words that open a new segment (and, for the analysis, a new clause). */
+export const CLAUSE_WORDS = new Set(['but', 'however', 'although', 'though', 'whereas', 'yet', 'because', 'so']);
 const ARTICLES = new Set(['a', 'an', 'the']);
 const NEGATIONS = new Set([
   'not',
@@ -193,20 +198,21 @@ function isNegationWord(word: string): boolean {
 export function answerTokens(text: string): AnswerToken[] {
   const tokens: AnswerToken[] = [];
   let sentence = 0;
-  let clause = 0;
+  let segment = 0;
   let previousEnd = 0;
   for (const m of text.matchAll(WORD)) {
     const start = m.index;
     const end = start + m[0].length;
     const gap = text.slice(previousEnd, start);
     const word = m[0].toLowerCase();
+    let breakBefore: AnswerToken['breakBefore'] = 'none';
     if (tokens.length > 0) {
-      if (SENTENCE_BREAK.test(gap)) {
-        sentence++;
-        clause++;
-      } else if (CLAUSE_BREAK.test(gap) || CLAUSE_WORDS.has(word)) {
-        clause++;
-      }
+      if (SENTENCE_BREAK.test(gap)) breakBefore = 'sentence';
+      else if (STRONG_BREAK.test(gap)) breakBefore = 'strong';
+      else if (COMMA_BREAK.test(gap)) breakBefore = 'comma';
+      else if (CLAUSE_WORDS.has(word)) breakBefore = 'clause-word';
+      if (breakBefore === 'sentence') sentence++;
+      if (breakBefore !== 'none') segment++;
     }
     tokens.push({
       word,
@@ -214,7 +220,8 @@ export function answerTokens(text: string): AnswerToken[] {
       start,
       end,
       sentence,
-      clause,
+      segment,
+      breakBefore,
       article: ARTICLES.has(word),
       negation: isNegationWord(word),
     });

@@ -35,7 +35,8 @@ export const synonymGroups: readonly (readonly string[])[] = [
   ['command line', 'cli'],
   ['mean time to recovery', 'mttr', 'mean time to restore', 'mean time to repair'],
   ['configuration', 'config'],
-  ['repository', 'repo'],
+  // In GitOps talk "in Git" and "in the repo" name the same place: "deleted from the repo" = "deleted from Git".
+  ['repository', 'repo', 'git'],
   ['environment', 'env'],
   ['production', 'prod'],
   ['development', 'dev'],
@@ -75,7 +76,7 @@ export function canonicalTokens(tokens: readonly AnswerToken[]): AnswerToken[] {
     const variant = variants.find((v) =>
       v.from.every((norm, k) => {
         const t = tokens[i + k];
-        return t !== undefined && t.norm === norm && t.clause === tokens[i]?.clause;
+        return t !== undefined && t.norm === norm && t.segment === tokens[i]?.segment;
       }),
     );
     const first = tokens[i];
@@ -86,7 +87,13 @@ export function canonicalTokens(tokens: readonly AnswerToken[]): AnswerToken[] {
       continue;
     }
     const last = tokens[i + variant.from.length - 1] ?? first;
-    for (const norm of variant.to) out.push({ ...first, norm, end: last.end, article: false, negation: false });
+    for (const norm of variant.to) {
+      // An analysed word also carries its lemma: the canonical form replaces it too ("lock ID" is
+      // `lockid`, not a mention of "lock").
+      const word = { ...first, norm, end: last.end, article: false, negation: false };
+      if ('lemmaNorm' in word) word.lemmaNorm = norm;
+      out.push(word);
+    }
     i += variant.from.length;
   }
   return out;

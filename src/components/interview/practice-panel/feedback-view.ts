@@ -1,7 +1,8 @@
 /**
- * Shows an answer's feedback: coverage, each talking point (hit with the words that matched,
- * negated with the clause that denied it, missed with the phrases looked for), the answer with
- * its mentions highlighted, the STAR check and the length.
+ * Shows an answer's feedback: coverage, a warning when the answer is mostly a list of terms, each
+ * talking point with its verdict (hit, negated, partly covered, missed) and the matcher's one-line
+ * reason (which words counted and why, or why a mention did not count), the answer with its
+ * mentions highlighted, the STAR check and the length.
  */
 import { highlightSegments } from '../../../interview/highlight-segments.ts';
 import type { Feedback, PointResult, StarPart } from '../../../shared/interview-api.ts';
@@ -10,6 +11,7 @@ import { clockText, element } from './element.ts';
 
 export interface FeedbackElements {
   coverage: HTMLElement;
+  warnings: HTMLElement;
   points: HTMLElement;
   highlighted: HTMLElement;
   star: HTMLElement;
@@ -21,6 +23,7 @@ export interface FeedbackElements {
 const STATUS_TEXT: Record<PointResult['status'], string> = {
   hit: '✓ Hit',
   negated: '~ Negated',
+  partial: '◐ Partly',
   missed: '✗ Missed',
 };
 
@@ -31,30 +34,15 @@ const STAR_TEXT: Record<StarPart['part'], string> = {
   result: 'Result',
 };
 
-/** The words around a mention, trimmed to whole words: "…we did not use a lock table…". */
-function excerpt(text: string, start: number, end: number): string {
-  const from = Math.max(0, text.lastIndexOf(' ', Math.max(0, start - 25)));
-  const toSpace = text.indexOf(' ', Math.min(text.length, end + 15));
-  const to = toSpace < 0 ? text.length : toSpace;
-  return `${from > 0 ? '…' : ''}${text.slice(from, to).trim().replace(/\s+/g, ' ')}${to < text.length ? '…' : ''}`;
-}
-
-function pointItem(result: PointResult, point: TalkingPoint, text: string): HTMLLIElement {
-  let detail: string;
-  if (result.status === 'hit') {
-    const counted = result.mentions.filter((m) => !m.negated);
-    detail = `Matched: ${counted
-      .slice(0, 3)
-      .map((m) => `“${text.slice(m.start, m.end)}”`)
-      .join(', ')}`;
-  } else if (result.status === 'negated') {
-    const m = result.mentions[0];
-    detail = m
-      ? `Mentioned only in a negated clause, so it does not count: “${excerpt(text, m.start, m.end)}”`
-      : 'Mentioned only in a negated clause.';
-  } else {
-    detail = `Not found. Phrases looked for: ${point.match.join(', ')}`;
-  }
+function pointItem(result: PointResult, point: TalkingPoint): HTMLLIElement {
+  // Attempts stored before reasons existed have none: say what the status means instead.
+  const detail =
+    result.reason ||
+    (result.status === 'hit'
+      ? 'Counted.'
+      : result.status === 'negated'
+        ? 'Mentioned only in a negated clause, so it does not count.'
+        : `Not found. Phrases looked for: ${point.match.join(', ')}`);
   return element(
     'li',
     { 'data-status': result.status, 'data-point': result.id },
@@ -72,31 +60,34 @@ export function renderFeedback(
 ): void {
   const { hit, total } = feedback.coverage;
   els.coverage.textContent = `You hit ${hit} of ${total} talking points.`;
+  els.warnings.replaceChildren(...feedback.warnings.map((w) => element('p', { class: 'warning' }, w)));
+  els.warnings.hidden = feedback.warnings.length === 0;
 
   const byId = new Map(points.map((p) => [p.id, p]));
   // Hits first, then negated, then missed: what to keep, then what to fix.
-  const order = { hit: 0, negated: 1, missed: 2 } as const;
+  const order = { hit: 0, partial: 1, negated: 2, missed: 3 } as const;
   const sorted = [...feedback.points].sort((a, b) => order[a.status] - order[b.status]);
   els.points.replaceChildren(
     ...sorted.flatMap((r) => {
       const point = byId.get(r.id);
-      return point ? [pointItem(r, point, text)] : [];
+      return point ? [pointItem(r, point)] : [];
     }),
   );
 
   if (text.trim()) {
     els.highlighted.replaceChildren(
       ...highlightSegments(text, feedback.points).map((s) => {
-        if (s.hits.length === 0 && s.negated.length === 0) return document.createTextNode(s.text);
-        const names = [...s.hits, ...s.negated].map((id) => byId.get(id)?.point ?? id).join('; ');
-        return element(
-          'mark',
-          {
-            class: s.hits.length > 0 ? 'hit' : 'negated',
-            title: s.hits.length > 0 ? names : `Negated, not counted: ${names}`,
-          },
-          s.text,
-        );
+        if (s.hits.length === 0 && s.negated.length === 0 && s.named.length === 0) {
+          return document.createTextNode(s.text);
+        }
+        const names = [...s.hits, ...s.negated, ...s.named].map((id) => byId.get(id)?.point ?? id).join('; ');
+        const kind = s.hits.length > 0 ? 'hit' : s.negated.length > 0 ? 'negated' : 'named';
+        const title = {
+          hit: names,
+          negated: `Negated, not counted: ${names}`,
+          named: `Named, not explained (partly covered): ${names}`,
+        }[kind];
+        return element('mark', { class: kind, title }, s.text);
       }),
     );
   } else {

@@ -1,0 +1,88 @@
+/**
+ * Which sentences are keyword lists rather than claims. Prose is about half function words
+ * (the, a, we, it, in, of, was, to…); a list of terms has almost none. A sentence is a list when
+ * - none of its parts (cut at commas, colons, semicolons) is a claim of its own: three words or more
+ *   with a finite verb and a subject or article ("Operations that write state take the lock: plan,
+ *   apply, import." is a claim with an enumeration, not a list), and
+ * - it has six or more words (chunks between spaces) and under 15 % of them are function words
+ *   ("lock lock DynamoDB CI timeout retry force-unlock"), or it has three or more parts, most of
+ *   them one to three words long ("Key words: S3 lockfile, conditional write, -lock=false.").
+ */
+import type { AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
+
+interface Word extends AnswerToken {
+  pos: string;
+  lemma: string;
+}
+
+const FUNCTION_POS = new Set(['DET', 'PRON', 'ADP', 'AUX', 'SCONJ', 'PART']);
+
+export interface SentenceKind {
+  list: boolean;
+  /** Space-separated chunks, the unit of "how much of the answer". */
+  chunks: number;
+}
+
+const OPENERS = new Set(
+  'the a an this that these those my our their its your it we i they you he she there which who'.split(' '),
+);
+
+/**
+ * A verb that can make a claim: an auxiliary or a verb not in -ing. A verb in its base form right
+ * after "the state" is wink mistagging a noun ("the state lock").
+ */
+function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
+  if (w.pos === 'AUX') return true;
+  if (w.pos !== 'VERB' || w.word.endsWith('ing')) return false;
+  if (w.word !== w.lemma) return true;
+  const before = item[i - 1];
+  const twoBefore = item[i - 2];
+  const inNounPhrase =
+    (before !== undefined && OPENERS.has(before.word)) ||
+    (before?.pos === 'NOUN' && twoBefore !== undefined && OPENERS.has(twoBefore.word));
+  return !inNounPhrase;
+}
+
+/**
+ * A claim has a finite verb and a subject or article ("Operations that write state take the lock"),
+ * or, when short, a noun right before its verb ("lower waves go first"): wink's tagger misses
+ * articles in terse prose, but a long run of nouns and verbs is a keyword string, not a sentence.
+ */
+function claimItem(item: readonly Word[], chunks: number): boolean {
+  if (chunks < 3 || !item.some((w, i) => finiteVerb(w, i, item))) return false;
+  if (item.some((w) => OPENERS.has(w.word))) return true;
+  return chunks <= 5 && item.some((w, i) => i > 0 && finiteVerb(w, i, item) && /NOUN|PROPN/u.test(item[i - 1]?.pos ?? ''));
+}
+
+/** Sentence number → kind. */
+export function sentenceKinds(text: string, words: readonly Word[]): Map<number, SentenceKind> {
+  const bySentence = new Map<number, Word[]>();
+  for (const w of words) {
+    const list = bySentence.get(w.sentence) ?? [];
+    list.push(w);
+    bySentence.set(w.sentence, list);
+  }
+  const out = new Map<number, SentenceKind>();
+  for (const [sentence, ws] of bySentence) {
+    // Chunks: words not separated by white space belong together ("force-unlock", "-lock=false").
+    const chunkFirst: Word[] = [];
+    ws.forEach((w, i) => {
+      const prev = ws[i - 1];
+      if (!prev || /\s/u.test(text.slice(prev.end, w.start))) chunkFirst.push(w);
+    });
+    const chunks = chunkFirst.length;
+    const functionWords = chunkFirst.filter((w) => FUNCTION_POS.has(w.pos)).length;
+    const items: Word[][] = [];
+    ws.forEach((w, i) => {
+      if (i === 0 || (w.breakBefore !== 'none' && w.breakBefore !== 'clause-word')) items.push([]);
+      items.at(-1)?.push(w);
+    });
+    const chunkCount = (item: Word[]) => item.filter((w) => chunkFirst.includes(w)).length;
+    const claim = items.some((item) => claimItem(item, chunkCount(item)));
+    const short = items.filter((item) => chunkCount(item) <= 3).length;
+    const list =
+      !claim && ((chunks >= 6 && functionWords / chunks < 0.15) || (items.length >= 3 && short / items.length >= 0.6));
+    out.set(sentence, { list, chunks });
+  }
+  return out;
+}
