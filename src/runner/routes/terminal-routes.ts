@@ -72,6 +72,11 @@ export function terminalRoutes(terminals: TerminalManager, labsDir: string): Upg
   terminals.onClose(() => {
     clearInterval(heartbeat);
     for (const ws of wss.clients) ws.close(CLOSE.goingAway, 'the runner is shutting down');
+    // A client that stopped reading never answers the close frame, and its socket would hold the
+    // runner's exit for ws's 30 s close timeout: give them a second, then cut.
+    setTimeout(() => {
+      for (const ws of wss.clients) ws.terminate();
+    }, 1000).unref();
     wss.close();
   });
 
