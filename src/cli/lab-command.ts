@@ -253,6 +253,7 @@ function printReport(r: SelfTestReport): void {
       );
     }
     for (const c of s.passingOnStarter) console.log(`       note: ${formatCheck(c)} passes on the starter`);
+    for (const n of s.notes) console.log(`       note: ${n}`);
     for (const p of s.problems) console.log(`       ${p}`);
     if (s.afterSolution && s.afterSolution.status !== 'pass') console.log(`       ${describeFailure(s.afterSolution)}`);
   }

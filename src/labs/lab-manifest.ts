@@ -71,6 +71,15 @@ export const stepSchema = strictFields({
       'The hint ladder, revealed one at a time: a nudge (which concept), then the tool (which command or block), then the shape of the answer. Inline Markdown is rendered.',
     ),
   setup: stepSetupSchema.optional().describe('Optional break-it moment staged before the learner works on the step.'),
+  passesBeforeSolution: text(
+    'passesBeforeSolution',
+    10,
+    'why this step may already pass once the previous steps are solved',
+  )
+    .optional()
+    .describe(
+      'Only for a checkpoint step that verifies what the earlier steps left behind (e.g. "plan shows no changes"): say why it may already pass just before its own solution. The self-test then notes it instead of failing; it must still fail on the starter.',
+    ),
 });
 
 export const levels = ['beginner', 'intermediate', 'advanced'] as const;

@@ -68,6 +68,8 @@ export interface StepReport {
   wrong: WrongAnswerReport[];
   ok: boolean;
   problems: string[];
+  /** Things an author should know that do not fail the test. */
+  notes: string[];
 }
 
 export interface SelfTestReport {
@@ -197,6 +199,7 @@ export async function selfTestLab(
           wrong: [],
           ok,
           problems: ok ? [] : ['passes on the starter: its checks do not prove the learner did anything'],
+          notes: [],
         });
       }
 
@@ -215,8 +218,15 @@ export async function selfTestLab(
           }
           rep.beforeSolution = await check(step.id);
           const failsBefore = rep.beforeSolution.status !== 'pass';
-          onEvent({ type: 'step', phase: 'before-solution', result: rep.beforeSolution, ok: failsBefore });
-          if (!failsBefore) {
+          onEvent({
+            type: 'step',
+            phase: 'before-solution',
+            result: rep.beforeSolution,
+            ok: failsBefore || step.passesBeforeSolution !== undefined,
+          });
+          if (!failsBefore && step.passesBeforeSolution) {
+            rep.notes.push(`passes before its own solution, as its frontmatter declares: ${step.passesBeforeSolution}`);
+          } else if (!failsBefore) {
             rep.ok = false;
             rep.problems.push(
               `passes before its own solution (after the previous steps' solutions${step.setup ? ' and its setup' : ''}): its checks do not test this step's work`,
