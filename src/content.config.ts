@@ -1,9 +1,11 @@
 import path from 'node:path';
 import { defineCollection } from 'astro:content';
+import { z } from 'zod';
 import { glob, type Loader } from 'astro/loaders';
 import { labManifestSchema } from './labs/lab-manifest.ts';
 import { loadLab, loadLabs } from './labs/load-labs.ts';
 import { interviewEntrySchema } from './shared/interview-entry.ts';
+import { describeSandbox, listSandboxes, sandboxProvidesSchema } from './sandbox/sandbox-provides.ts';
 
 // Labs live at the top level (labs/<id>/index.mdx) so an instructor adds one folder. The entry id
 // is the folder name, which is also the id the runner and CLI use. DOJO_LABS_DIR points the build
@@ -53,6 +55,28 @@ const labs = defineCollection({
   schema: labManifestSchema,
 });
 
+/**
+ * What each sandbox provides (its static `provides` export), for the authoring guide. Read here, in
+ * the content layer, because importing sandbox modules from a page would bundle their drivers.
+ */
+function sandboxDescriptions(dir: string): Loader {
+  return {
+    name: 'dojo-sandboxes',
+    load: async ({ store }) => {
+      store.clear();
+      for (const id of await listSandboxes(dir)) {
+        const d = await describeSandbox(dir, id);
+        if (d) store.set({ id, data: { title: d.title, provides: d.provides } });
+      }
+    },
+  };
+}
+
+const sandboxes = defineCollection({
+  loader: sandboxDescriptions(path.resolve(process.env['DOJO_SANDBOXES_DIR'] ?? './sandboxes')),
+  schema: z.object({ title: z.string(), provides: sandboxProvidesSchema.nullable() }),
+});
+
 // The question bank: one YAML file per question. DOJO_INTERVIEW_DIR points the build at another
 // folder, as DOJO_LABS_DIR does for labs (the tests build a deliberately broken bank this way).
 const interviewBase = process.env['DOJO_INTERVIEW_DIR'] ?? './interview';
@@ -61,4 +85,4 @@ const interview = defineCollection({
   schema: interviewEntrySchema,
 });
 
-export const collections = { labs, interview };
+export const collections = { labs, interview, sandboxes };

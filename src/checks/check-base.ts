@@ -6,7 +6,7 @@ export const checkBase = {
     .string()
     .optional()
     .describe(
-      "Replaces the check's default fix when it fails: you know the likeliest mistake. Inline Markdown (`code`, *emphasis*) is rendered.",
+      "Replaces the check's default fix when it fails: you know the likeliest mistake. Shown as plain text under the failing assertion.",
     ),
 };
 

@@ -261,13 +261,18 @@ HCL
   };
 }
 
+/** The files a template writes, by path relative to the lab folder (the authoring guide shows them). */
+export function labTemplateFiles(template: LabTemplate, id: string): Record<string, string> {
+  const title = id.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
+  return template === 'terraform' ? terraformTemplate(id, title) : gitTemplate(id, title);
+}
+
 export async function scaffoldLab(labsDir: string, id: string, template: LabTemplate = 'git'): Promise<string> {
   const parsed = idSchema.safeParse(id);
   if (!parsed.success) throw new UsageError(`lab id: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
   const dir = path.join(labsDir, id);
   if (existsSync(dir)) throw new UsageError(`${dir} already exists; choose another id or edit that lab`);
-  const title = id.replace(/-/g, ' ').replace(/^./, (c) => c.toUpperCase());
-  const files = template === 'terraform' ? terraformTemplate(id, title) : gitTemplate(id, title);
+  const files = labTemplateFiles(template, id);
   for (const [rel, content] of Object.entries(files)) {
     const file = path.join(dir, rel);
     await mkdir(path.dirname(file), { recursive: true });
