@@ -123,12 +123,14 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
     const last = words[j] ?? first;
     const tail = /^[.!?"'’”)]*/u.exec(text.slice(last.end))?.[0] ?? '';
     const end = last.end + tail.length;
-    const kind = kinds.get(first.sentence) ?? { list: false, chunks: 0 };
+    const kind = kinds.get(first.sentence) ?? { list: false, note: false, chunks: 0 };
     const here = words.slice(i, j + 1);
     // wink tags some third-person verbs after a noun as plural nouns ("Neither option rolls back").
     const verb =
       here.find((w) => VERBS.has(w.pos)) ??
-      here.find((w, k) => k > 0 && w.pos === 'NOUN' && /[^s]s$/u.test(w.word) && here[k - 1]?.pos === 'NOUN');
+      here.find(
+        (w, k) => k > 0 && w.pos === 'NOUN' && /[^s]s$/u.test(w.word) && /NOUN|PRON/u.test(here[k - 1]?.pos ?? ''),
+      );
     sentences.push({
       start: first.start,
       end,
@@ -136,7 +138,9 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
       first: i,
       last: j,
       list: kind.list,
-      fragment: !verb,
+      // One or two words ("- use_lockfile", "lock-timeout.") claim nothing, whatever their tags, and
+      // neither do notes of up to four words without a single function word ("read lock info.").
+      fragment: !verb || (kinds.get(first.sentence)?.chunks ?? 0) <= 2 || kinds.get(first.sentence)?.note === true,
       denied: verb !== undefined && here.every((w) => !VERBS.has(w.pos) || w.deniedBy.length > 0),
     });
     i = j + 1;

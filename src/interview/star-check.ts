@@ -52,7 +52,8 @@ const UNIT = String.raw`(?:%|percent|per cent|x\b|times|minutes?|mins?|hours?|hr
 const TASK = new RegExp(
   [
     String.raw`\bi was (?:asked|tasked|given|responsible|accountable|on[ -]?call|the on[ -]?call|on (?:platform |release |incident )?duty|the owner|the lead|in charge|the one)\b`,
-    String.raw`\b(?:my|our) (?:job|task|goal|role|responsibility|brief|mission|aim|remit) (?:was|became|is)\b`,
+    String.raw`\b(?:my|our) (?:job|task|goal|role|responsibility|brief|mission|aim|remit)\b[^.;]{0,40}?\b(?:was|became|is)\b`,
+    String.raw`\b(?:was|became) my (?:job|responsibility|task|call|problem)\b`,
     String.raw`\bi (?:had|needed|wanted) to\b|\bwe needed to\b`,
     String.raw`\bthe (?:goal|aim|task|ask|brief|job) was\b|\bthe (?:task|job) was (?:mine|on me)\b`,
     String.raw`\bi (?:took (?:it )?on|took ownership|volunteered|owned the)\b`,
@@ -70,7 +71,7 @@ const SITUATION = new RegExp(
     String.raw`\bwe (?:had|ran|were running|were using|used to)\b`,
     String.raw`\bour (?:team|platform|company|pipeline|setup|stack|release|product)\b`,
     String.raw`\bthere (?:was|were)\b`,
-    String.raw`\b(?:last|one|that) (?:year|quarter|month|week|friday|monday|tuesday|wednesday|thursday|day|night|morning|afternoon|evening)\b`,
+    String.raw`\b(?:last|one|that) (?:year|quarter|month|week|spring|summer|autumn|fall|winter|friday|monday|tuesday|wednesday|thursday|day|night|morning|afternoon|evening)\b`,
     String.raw`\bon a (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|release day)\b`,
     String.raw`\bwhen i (?:was|joined|started)\b|\bin my first (?:week|month|year)\b`,
     String.raw`\bi (?:was working|joined|worked)\b`,
@@ -86,7 +87,7 @@ const RESULT = new RegExp(
   [
     String.raw`\bas a result\b|\bthe result\b|\bresult(?:s|ed)? (?:was|were|in)\b`,
     String.raw`\bin the end\b|\bsince then\b|\bfrom then on\b|\bby the end\b|\bended up\b|\boutcome\b|\beventually\b`,
-    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|were happy|happier|stopped|disappeared|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact)\b`,
+    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|were happy|happier|stopped|disappeared|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact|got used to|took (?:most of |all )?(?:the |a )?(?:day|morning|afternoon|evening|night|week))\b`,
     String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b|\bnot recurred\b|\bnever (?:happened|recurred)\b`,
     String.raw`\bin hindsight\b|\blooking back\b|\bi learned\b|\bi learnt\b|\bwe learned\b|\blesson\b`,
   ].join('|'),
@@ -105,7 +106,7 @@ const STRONG_RESULT =
 
 const MEASURABLE = new RegExp(
   [
-    String.raw`\b${NUMBER}\s*${UNIT}`,
+    String.raw`\b${NUMBER}\s*(?:an? )?${UNIT}`,
     // "blocked four plans", "15 product teams": a count of something.
     String.raw`\b${COUNT}\s+(?:[a-z-]+\s+)?[a-z]{3,}s\b`,
     String.raw`\d\s*%`,
@@ -175,7 +176,33 @@ function isAction(analysis: AnswerAnalysis, s: AnalysedSentence): boolean {
     if (verb.deniedBy.length > 0) continue;
     return true;
   }
+  // "I was under pressure and just unlocked it": a verb coordinated with a first-person clause.
+  const firstPerson = words.slice(s.first, s.last + 1).some((w) => w.word === 'i' || w.word === 'we');
+  for (let i = s.first; firstPerson && i < s.last; i++) {
+    if (words[i]?.word !== 'and' && words[i]?.word !== 'then') continue;
+    let k = i + 1;
+    while (k <= s.last && words[k]?.pos === 'ADV') k++;
+    const verb = words[k];
+    if (verb?.pos === 'VERB' && verb.word !== verb.lemma && !verb.word.endsWith('ing')) {
+      if (!NOT_ACTIONS.has(verb.lemma) && verb.deniedBy.length === 0) return true;
+    }
+  }
   return false;
+}
+
+/** An outcome told inside an action sentence, in a clause of its own: "…, and the Service came back". */
+function resultClause(analysis: AnswerAnalysis, s: AnalysedSentence): boolean {
+  const words = analysis.words;
+  const clauses = new Map<number, { start: number; end: number; firstPerson: boolean }>();
+  for (let i = s.first; i <= s.last; i++) {
+    const w = words[i];
+    if (!w) continue;
+    const c = clauses.get(w.clause) ?? { start: w.start, end: w.end, firstPerson: false };
+    c.end = w.end;
+    if (w.word === 'i' || w.word === 'we') c.firstPerson = true;
+    clauses.set(w.clause, c);
+  }
+  return [...clauses.values()].some((c) => !c.firstPerson && RESULT.test(analysis.text.slice(c.start, c.end)));
 }
 
 /** The sentence's text with denied words blanked, so their numbers do not count as results. */
@@ -237,18 +264,22 @@ export function checkStar(analysis: AnswerAnalysis): StarReport {
     if (task) add('task', index, s.text);
     const action = actions[index] === true;
     if (free('action') && action && !task) add('action', index, s.text);
-    const afterActions = firstDeed >= 0 && index > firstDeed;
     const changed = RESULT.test(text) && MEASURABLE.test(text);
+    // An action with its measured outcome ("…, which took two days") is already the result.
+    const afterActions = firstDeed >= 0 && (index > firstDeed || (index === firstDeed && changed));
     const result =
       explicit[index] === true ||
       lesson ||
-      (afterActions && (action || task ? STRONG_RESULT.test(text) || changed : RESULT.test(text) || MEASURABLE.test(text)));
+      (afterActions &&
+        (action || task
+          ? STRONG_RESULT.test(text) || changed || (action && resultClause(analysis, s))
+          : RESULT.test(text) || MEASURABLE.test(text)));
     if (free('result') && result) add('result', index, s.text);
     const inResult = label === 'result' || section === 'result' || (free('result') && result);
     if (inResult && MEASURABLE.test(text)) measured.add(index);
     const beforeActions = firstAction < 0 || index < firstAction;
+    // Scene-setting may be told in the negative ("we had no locking").
     const situation =
-      !s.denied &&
       !s.fragment &&
       (!section || section === 'situation') &&
       (SITUATION.test(text) || (beforeActions && !task && !action && index < 3));

@@ -27,8 +27,9 @@ import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
 const SLACK = 3;
 /** Candidate places per phrase word considered in one segment (keeps the search small). */
 const MAX_CANDIDATES = 6;
-/** `#` in a phrase stands for any number: "# minutes", "from # to #". */
+/** `#` in a phrase stands for any number: "# minutes", "from # to #", "half a day". */
 const ANY_NUMBER = '#';
+const NUMBER_WORDS = new Set(['half', 'dozen', 'dozens', 'couple', 'few', 'several', 'hundreds', 'thousands']);
 
 /** What the matcher needs of a talking point (`terms` and `description` are optional). */
 export type MatchablePoint = Pick<TalkingPoint, 'id' | 'point' | 'match'> &
@@ -87,8 +88,8 @@ export function compilePhrase(text: string): CompiledPhrase {
 
 function same(word: AnalysedWord | undefined, norm: string): boolean {
   if (word === undefined) return false;
-  if (norm === ANY_NUMBER) return /^\d/u.test(word.norm) || word.pos === 'NUM';
-  return word.norm === norm || word.lemmaNorm === norm;
+  if (norm === ANY_NUMBER) return /^\d/u.test(word.norm) || word.pos === 'NUM' || NUMBER_WORDS.has(word.word);
+  return word.norm === norm || word.lemmaNorm === norm || word.parts?.includes(norm) === true;
 }
 
 /** Where alternative `alt` matches starting at word i of the segment [i, limit): the last index used. */
@@ -147,9 +148,20 @@ function findInSegment(words: readonly AnalysedWord[], from: number, to: number,
     if (slot === candidates.length) {
       const first = Math.min(...chosen.map((p) => p.first));
       const last = Math.max(...chosen.map((p) => p.last));
-      let span = 0;
-      for (let k = first; k <= last; k++) if (!words[k]?.article) span++;
-      if (span <= phrase.size + SLACK && span < bestSpan) {
+      // Count written words: a synonym expanded to two norms ("CI") is still one word.
+      const starts = new Set<number>();
+      for (let k = first; k <= last; k++) {
+        const w = words[k];
+        if (w && !w.article) starts.add(w.start);
+      }
+      const span = starts.size;
+      const inOrder = chosen.every((p, k) => k === 0 || (chosen[k - 1]?.last ?? -1) < p.first);
+      // "changes something manually" meets `manual change`, "post in the team channel" meets
+      // `channel post`; "code and review changes" does not meet `change code`: words found out of
+      // order may not straddle an "and"/"or" (they belong to different items).
+      let crossed = false;
+      for (let k = first; !inOrder && k <= last; k++) if (words[k]?.pos === 'CCONJ') crossed = true;
+      if (!crossed && span <= phrase.size + SLACK && span < bestSpan) {
         const used = new Set<number>();
         for (const p of chosen) for (let k = p.first; k <= p.last; k++) used.add(k);
         bestSpan = span;
@@ -180,7 +192,8 @@ function vocabulary(analysis: AnswerAnalysis): Set<string> {
       v?.add(w.norm).add(w.lemmaNorm);
       const next = words[i + 1];
       if (next) v?.add(w.norm + next.norm);
-      if (/^\d/u.test(w.norm) || w.pos === 'NUM') v?.add(ANY_NUMBER);
+      if (same(w, ANY_NUMBER)) v?.add(ANY_NUMBER);
+      for (const part of w.parts ?? []) v?.add(part);
     });
     vocabularies.set(analysis, v);
   }
@@ -328,7 +341,10 @@ export function matchTalkingPoints(analysis: AnswerAnalysis, points: readonly Ma
         mentions.set(key, { phrase: f.phrase, start, end, negated: f.role === 'denied', named: rank === 1, rank });
       }
     }
-    const list = [...mentions.values()]
+    // A name inside words that already count ("lockfile" in "use_lockfile") adds only noise.
+    const all = [...mentions.values()];
+    const list = all
+      .filter((m) => m.rank > 1 || !all.some((o) => o.rank > 1 && o.start < m.end && m.start < o.end))
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .map(({ rank: _rank, ...m }) => m);
     const close = found.length === 0 && point.description ? closestSentence(analysis, point.description) : null;

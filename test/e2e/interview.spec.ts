@@ -243,7 +243,9 @@ test.describe('recording an answer', () => {
     const playback = page.locator('[data-playback]');
     await expect(playback).toBeVisible();
     expect(await playback.getAttribute('src')).toMatch(/^blob:/);
-    await page.getByLabel('Notes or transcript (optional)').fill('use_lockfile and a .tflock object');
+    await page
+      .getByLabel('Notes or transcript (optional)')
+      .fill('I set use_lockfile, so Terraform writes a .tflock object.');
     await page.getByRole('button', { name: 'Submit answer' }).click();
 
     const feedback = page.getByRole('region', { name: 'Feedback' });

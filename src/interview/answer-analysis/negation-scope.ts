@@ -124,6 +124,8 @@ export function clauseStarts(words: readonly Word[]): boolean[] {
       const next = words[k];
       if (!next || next.segment !== w.segment) return false;
       // "lock table and the timeout" is a list; "and the plan showed", "and we fixed" open a clause.
+      // After "or" only a pronoun subject does: "PostSync or SyncFail hooks" is still the object.
+      if (w.word === 'or' || w.word === 'nor') return SUBJECT_PRONOUNS.has(next.word) && subjectAndVerb(words, k);
       return subjectAndVerb(words, k) || inflected(next);
     }
     return false;

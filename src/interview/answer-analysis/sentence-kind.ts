@@ -19,12 +19,16 @@ const FUNCTION_POS = new Set(['DET', 'PRON', 'ADP', 'AUX', 'SCONJ', 'PART']);
 
 export interface SentenceKind {
   list: boolean;
+  /** A telegraphic note: two to four words, not one of them a function word or pronoun. */
+  note: boolean;
   /** Space-separated chunks, the unit of "how much of the answer". */
   chunks: number;
 }
 
 const OPENERS = new Set(
-  'the a an this that these those my our their its your it we i they you he she there which who'.split(' '),
+  'the a an this that these those my our their its your it we i they you he she there which who whose what where when if because so than'.split(
+    ' ',
+  ),
 );
 
 /**
@@ -36,6 +40,10 @@ function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
   if (w.pos !== 'VERB' || w.word.endsWith('ing')) return false;
   if (w.word !== w.lemma) return true;
   const before = item[i - 1];
+  const after = item[i + 1];
+  // "DynamoDB lock table", "state lock file": a base-form "verb" between nouns is part of a noun.
+  if (/NOUN|PROPN|ADJ/u.test(before?.pos ?? '') && /NOUN|PROPN/u.test(after?.pos ?? '')) return false;
+  if (after === undefined && i > 0) return false;
   const twoBefore = item[i - 2];
   const inNounPhrase =
     (before !== undefined && OPENERS.has(before.word)) ||
@@ -44,14 +52,20 @@ function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
 }
 
 /**
- * A claim has a finite verb and a subject or article ("Operations that write state take the lock"),
- * or, when short, a noun right before its verb ("lower waves go first"): wink's tagger misses
- * articles in terse prose, but a long run of nouns and verbs is a keyword string, not a sentence.
+ * A claim has a finite verb and either a subject or article ("Operations that write state take the
+ * lock"), or a noun right before its verb in a short part ("lower waves go first") or in a part
+ * with a fair share of function words ("Helm hooks are mapped onto Argo CD hooks"). wink's tagger
+ * misses articles and mistags nouns as verbs in terse prose, but a long run of nouns and "verbs"
+ * without function words is a keyword string ("waves hooks order health cleanup helm").
  */
 function claimItem(item: readonly Word[], chunks: number): boolean {
-  if (chunks < 3 || !item.some((w, i) => finiteVerb(w, i, item))) return false;
+  if (chunks < 3) return false;
+  const verbAt = item.findIndex((w, i) => finiteVerb(w, i, item));
+  if (verbAt < 0) return false;
   if (item.some((w) => OPENERS.has(w.word))) return true;
-  return chunks <= 5 && item.some((w, i) => i > 0 && finiteVerb(w, i, item) && /NOUN|PROPN/u.test(item[i - 1]?.pos ?? ''));
+  const nounBefore = verbAt > 0 && /NOUN|PROPN|PRON/u.test(item[verbAt - 1]?.pos ?? '');
+  const functionShare = item.filter((w) => FUNCTION_POS.has(w.pos)).length / item.length;
+  return nounBefore && (chunks <= 5 || functionShare >= 0.12);
 }
 
 /** Sentence number → kind. */
@@ -71,7 +85,7 @@ export function sentenceKinds(text: string, words: readonly Word[]): Map<number,
       if (!prev || /\s/u.test(text.slice(prev.end, w.start))) chunkFirst.push(w);
     });
     const chunks = chunkFirst.length;
-    const functionWords = chunkFirst.filter((w) => FUNCTION_POS.has(w.pos)).length;
+    const functionWords = chunkFirst.filter((w) => FUNCTION_POS.has(w.pos) || OPENERS.has(w.word)).length;
     const items: Word[][] = [];
     ws.forEach((w, i) => {
       if (i === 0 || (w.breakBefore !== 'none' && w.breakBefore !== 'clause-word')) items.push([]);
@@ -82,7 +96,8 @@ export function sentenceKinds(text: string, words: readonly Word[]): Map<number,
     const short = items.filter((item) => chunkCount(item) <= 3).length;
     const list =
       !claim && ((chunks >= 6 && functionWords / chunks < 0.15) || (items.length >= 3 && short / items.length >= 0.6));
-    out.set(sentence, { list, chunks });
+    const note = chunks <= 4 && functionWords === 0 && !ws.some((w) => w.pos === 'PRON');
+    out.set(sentence, { list, note, chunks });
   }
   return out;
 }

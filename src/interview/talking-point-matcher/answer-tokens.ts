@@ -27,13 +27,16 @@ export interface AnswerToken {
   article: boolean;
   /** not, no, never, n't, without… */
   negation: boolean;
+  /** For a synonym folded into one word ("state file" → statefile): the words it was made of. */
+  parts?: readonly string[];
 }
 
 const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*|%/gu;
 // The gap between two words: a dot followed by white space ends a sentence; "errored.tfstate" does not.
 const SENTENCE_BREAK = /[.!?]["'’”)]*\s|\n\s*\n|\n\s*(?:[-*•]|\d+[.)])\s/u;
 const STRONG_BREAK = /[;:()[\]{}\u2013\u2014]|\s-+\s/u;
-const COMMA_BREAK = /,/u;
+// Commas, and list marks written between spaces ("templates + values", "locking / versioning").
+const COMMA_BREAK = /,|\s[=+/&|]\s/u;
 /** Words that open a new segment (and, for the analysis, a new clause). */
 export const CLAUSE_WORDS = new Set(['but', 'however', 'although', 'though', 'whereas', 'yet', 'because', 'so']);
 const ARTICLES = new Set(['a', 'an', 'the']);

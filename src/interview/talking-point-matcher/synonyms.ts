@@ -90,8 +90,10 @@ export function canonicalTokens(tokens: readonly AnswerToken[]): AnswerToken[] {
     for (const norm of variant.to) {
       // An analysed word also carries its lemma: the canonical form replaces it too ("lock ID" is
       // `lockid`, not a mention of "lock").
-      const word = { ...first, norm, end: last.end, article: false, negation: false };
+      const word: AnswerToken = { ...first, norm, end: last.end, article: false, negation: false };
       if ('lemmaNorm' in word) word.lemmaNorm = norm;
+      // "state file" folded to `statefile` still meets a phrase about the "state".
+      if (variant.to.length === 1 && variant.from.length > 1) word.parts = variant.from;
       out.push(word);
     }
     i += variant.from.length;
