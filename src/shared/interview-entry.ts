@@ -40,7 +40,7 @@ export const talkingPointSchema = z.strictObject({
   /** The specific thing a strong answer mentions. */
   point: z.string().min(5),
   /** The idea in a few plain words, shown when the point is missed or only partly covered. */
-  description: z.string().min(5).optional(),
+  description: z.string({ error: 'expected "description": the idea of the point in a few plain words' }).min(5),
   /**
    * Phrases the local matcher looks for (lemmatised and stemmed, case-insensitive, words in any order
    * within a few words of each other, in a clause that asserts them). `a|b` in a phrase is a choice of
