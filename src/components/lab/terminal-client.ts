@@ -88,6 +88,9 @@ export class TerminalView {
   private exited = false;
   private pendingWrites = 0;
   private renderedUnacked = 0;
+  /** Input not sent yet (the rest of a large paste) and input sent but not yet acked by the runner. */
+  private inputQueue: string[] = [];
+  private inputInFlight = 0;
   private observer?: ResizeObserver;
   private signedOut = false;
   private escapeHeld: number | undefined;
@@ -187,9 +190,19 @@ export class TerminalView {
       }
       return;
     }
-    // Large pastes go in pieces that each fit a frame.
-    for (let i = 0; i < data.length; i += INPUT_CHUNK_CHARS) {
-      this.send({ type: 'input', data: data.slice(i, i + INPUT_CHUNK_CHARS) });
+    // Large pastes go in pieces that each fit a frame, and no faster than the shell takes them:
+    // at most FLOW.inputWindowChars unacknowledged (inputAck), the rest waits here.
+    for (let i = 0; i < data.length; i += INPUT_CHUNK_CHARS) this.inputQueue.push(data.slice(i, i + INPUT_CHUNK_CHARS));
+    this.sendInput();
+  }
+
+  private sendInput(): void {
+    while (this.inputQueue.length && this.ws?.readyState === WebSocket.OPEN) {
+      const next = this.inputQueue[0] ?? '';
+      if (this.inputInFlight > 0 && this.inputInFlight + next.length > FLOW.inputWindowChars) return;
+      this.inputQueue.shift();
+      this.inputInFlight += next.length;
+      this.send({ type: 'input', data: next });
     }
   }
 
@@ -264,7 +277,11 @@ export class TerminalView {
     this.ws = ws;
     this.pendingWrites = 0;
     this.renderedUnacked = 0;
+    // What was typed for the previous connection is not replayed into whatever shell answers now.
+    this.inputQueue = [];
+    this.inputInFlight = 0;
 
+    ws.addEventListener('open', () => this.sendInput());
     ws.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
       if (ws !== this.ws) return;
       if (typeof event.data !== 'string') return this.output(new Uint8Array(event.data));
@@ -297,6 +314,10 @@ export class TerminalView {
           this.exited = true;
           this.status(`The shell exited (code ${message.code}). Press Enter for a new one.`, 'warn');
           this.showReconnect('New shell');
+          break;
+        case 'inputAck':
+          this.inputInFlight = Math.max(0, this.inputInFlight - message.chars);
+          this.sendInput();
           break;
         case 'notice':
           this.status(message.message, 'warn');
