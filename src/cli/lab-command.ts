@@ -234,7 +234,12 @@ async function script(kind: 'setup' | 'solve', args: string[]): Promise<number> 
 function printReport(r: SelfTestReport): void {
   console.log(`\n${r.passed ? 'PASSED' : 'FAILED'} ${r.lab} in ${(r.durationMs / 1000).toFixed(1)} s`);
   for (const [name, value] of Object.entries(r.sandbox)) console.log(`  ${name}: ${value}`);
+  if (r.registry) console.log(`  ${r.registry}`);
   for (const s of r.steps) {
+    if (s.notApplicable) {
+      console.log(`  n/a  ${s.step.padEnd(18)} needs the hashicorp/aws provider; solution applied for its files (${s.solution?.ok ? 'ran' : `exit ${s.solution?.exitCode ?? '?'}, expected without the provider`}), grading skipped`);
+      continue;
+    }
     const starter = s.starter.status === 'pass' ? 'PASSES (wrong)' : s.starter.status;
     const before = s.beforeSolution
       ? s.beforeSolution.status === 'pass'

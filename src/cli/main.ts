@@ -5,6 +5,8 @@
 import { doctorCommand } from './doctor-command.ts';
 import { startCommand } from './start-command.ts';
 import { labCommand } from './lab-command.ts';
+import { clusterCommand } from './cluster-command.ts';
+import { sandboxCommand } from './sandbox-command.ts';
 import { UsageError } from './usage-error.ts';
 
 const USAGE = `Usage: dojo <command> [options]
@@ -13,6 +15,8 @@ Commands:
   start [--no-open]      Serve the site, API and terminals on http://127.0.0.1:4321
   doctor [--json]        Which tools this machine has and which labs can run here
   lab <command>          list, check, setup, solve, test (self-test) and new (scaffold) labs
+  cluster <command>      create, list, stop and delete sandbox Kubernetes clusters
+  sandbox <command>      which provider runs sandboxes here (Docker or processes); install the process one
   help                   Show this help
 
 Run "dojo <command> --help" for a command's options.`;
@@ -23,6 +27,8 @@ const commands: Record<string, Command> = {
   doctor: doctorCommand,
   start: startCommand,
   lab: labCommand,
+  cluster: clusterCommand,
+  sandbox: sandboxCommand,
 };
 
 export async function main(argv: string[]): Promise<number> {

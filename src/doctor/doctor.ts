@@ -8,9 +8,12 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { LoadedLab } from '../labs/load-labs.ts';
-import type { DoctorReport, LabReadiness, ToolName, ToolReport } from '../shared/doctor-report.ts';
+import type { DoctorReport, LabReadiness, ProviderReport, ToolName, ToolReport } from '../shared/doctor-report.ts';
 import type { LabManifest } from '../labs/lab-manifest.ts';
 import { toolEnv, which } from '../sandbox/which.ts';
+import { localStackProcessVersion, localStackPython } from '../sandbox/localstack-process.ts';
+import { findProcessBinaries, processProviderProblem } from '../sandbox/process-binaries.ts';
+import { chooseProvider, probeProviders } from '../sandbox/sandbox-provider.ts';
 
 interface Probe {
   name: ToolName;
@@ -167,9 +170,66 @@ const probes: Probe[] = [
       windows: 'Only needed for the end-to-end tests: winget install Hibbiki.Chromium',
     },
   },
+  {
+    name: 'kube-apiserver',
+    binaries: ['kube-apiserver'],
+    versionArgs: ['--version'],
+    parse: firstMatch(/Kubernetes v(\S+)/),
+    install: {
+      macos: 'Not built for macOS: use Docker (kind) for the Kubernetes labs',
+      linux: 'npx dojo sandbox install (builds etcd, the control plane, kwok and Argo CD from the Go module proxy; needs Go)',
+      windows: 'Not built for Windows: use Docker Desktop (kind) for the Kubernetes labs',
+    },
+  },
+  {
+    name: 'argocd',
+    binaries: ['argocd'],
+    versionArgs: ['version', '--client', '--short'],
+    parse: firstMatch(/argocd: v?(\d+\.\d+\.\d+)/),
+    install: {
+      macos: 'brew install argocd (the CLI); the process sandbox itself is Linux-only',
+      linux: 'npx dojo sandbox install (the same build runs Argo CD and is its CLI)',
+      windows: 'winget install argoproj.argocd (the CLI); the process sandbox itself is Linux-only',
+    },
+  },
+  {
+    name: 'redis-server',
+    binaries: ['redis-server'],
+    versionArgs: ['--version'],
+    parse: firstMatch(/v=(\d+\.\d+\.\d+)/),
+    install: {
+      macos: 'brew install redis (only for the process sandbox, which is Linux-only)',
+      linux: 'sudo apt-get install redis-server (Argo CD\'s cache in the process sandbox; npx dojo sandbox install does it as root)',
+      windows: 'Not needed: use Docker Desktop',
+    },
+  },
+  {
+    name: 'localstack',
+    binaries: [],
+    versionArgs: [],
+    parse: () => null,
+    install: {
+      macos: 'Use Docker: the LocalStack container',
+      linux: 'npx dojo sandbox install (localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.12)',
+      windows: 'Use Docker Desktop: the LocalStack container',
+    },
+  },
 ];
 
 async function probe(p: Probe, env: NodeJS.ProcessEnv): Promise<ToolReport> {
+  if (p.name === 'localstack') {
+    // A venv, not a binary on PATH: its python is asked for the installed package's version.
+    const python = localStackPython(env);
+    const version = python ? await localStackProcessVersion(env) : null;
+    return version && python
+      ? { name: p.name, found: true, version, path: python, install: p.install }
+      : { name: p.name, found: false, version: null, path: python, install: p.install };
+  }
+  if (p.name === 'kube-apiserver' || p.name === 'argocd' || p.name === 'redis-server') {
+    // The process build's own copy first (another version may be on PATH).
+    const own = findProcessBinaries(env).bin[p.name];
+    if (own) env = { ...env, PATH: [path.dirname(own), env['PATH'] ?? ''].join(path.delimiter) };
+  }
   for (const bin of p.binaries) {
     const found = which(bin, env);
     if (!found) continue;
@@ -258,12 +318,20 @@ export function checkRequirement(req: Requirement, tools: Map<ToolName, ToolRepo
       return has('docker')
         ? null
         : 'no Docker or Podman engine is reachable; this lab runs containers (LocalStack, kind).';
+    case 'kubernetes':
+      return (has('kind') && has('docker')) || processReady(tools)
+        ? null
+        : 'a Kubernetes cluster with Argo CD needs either Docker (with kind) or the process sandbox: run "npx dojo sandbox install" (Linux, needs Go), or start a Docker engine.';
+    case 'aws-website':
+      return has('docker') || has('localstack')
+        ? null
+        : 'S3 website endpoints need LocalStack: in a container (start a Docker engine) or as a host process ("npx dojo sandbox install", needs Python >= 3.12).';
     case 'kind':
       return has('kind') && has('docker')
         ? null
         : 'kind with a running Docker or Podman engine is needed for the Kubernetes clusters.';
     case 'kubectl':
-      return has('kubectl') ? null : 'kubectl is not installed.';
+      return has('kubectl') || processReady(tools) ? null : 'kubectl is not installed.';
     case 'conftest':
       return has('conftest') ? null : 'conftest is not installed (policy checks on plan JSON).';
     case 'kubeconform':
@@ -276,6 +344,26 @@ export function checkRequirement(req: Requirement, tools: Map<ToolName, ToolRepo
   }
 }
 
+/** The process provider's programs are all there (the doctor's probes found each). */
+function processReady(tools: Map<ToolName, ToolReport>): boolean {
+  return (['kube-apiserver', 'argocd', 'redis-server'] as const).every((n) => tools.get(n)?.found === true);
+}
+
+/** Which provider sandboxes use here, why, and the platform facts to know. */
+export async function providerReport(env: NodeJS.ProcessEnv = process.env): Promise<ProviderReport> {
+  const probe = await probeProviders(env);
+  const notes = [
+    'Provider process: every listener binds 127.0.0.1, except Argo CD 3.6.1\'s application controller metrics, which the release hard-codes to all interfaces (0.0.0.0); it gets a random high port.',
+  ];
+  if (process.platform !== 'linux') notes.push(`The process provider is built and tested on Linux x86_64 and arm64 only; on ${process.platform} use Docker.`);
+  try {
+    const choice = chooseProvider(env, probe);
+    return { inUse: choice.provider, reason: choice.reason, docker: probe.engineProblem, process: probe.processProblem, notes };
+  } catch (err) {
+    return { inUse: null, reason: (err as Error).message, docker: probe.engineProblem, process: probe.processProblem ?? processProviderProblem(env), notes };
+  }
+}
+
 export function labReadiness(
   lab: { id: string; manifest: LabManifest },
   tools: Map<ToolName, ToolReport>,
@@ -285,7 +373,7 @@ export function labReadiness(
 }
 
 export async function runDoctor(labs: LoadedLab[], env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
-  const tools = await Promise.all(probes.map((p) => probe(p, env)));
+  const [tools, provider] = await Promise.all([Promise.all(probes.map((p) => probe(p, env))), providerReport(env)]);
   const byName = new Map(tools.map((t) => [t.name, t]));
-  return { tools, labs: labs.map((lab) => labReadiness(lab, byName)) };
+  return { tools, provider, labs: labs.map((lab) => labReadiness(lab, byName)) };
 }

@@ -80,6 +80,12 @@ export const stepSchema = strictFields({
     .describe(
       'Only for a checkpoint step that verifies what the earlier steps left behind (e.g. "plan shows no changes"): say why it may already pass just before its own solution. The self-test then notes it instead of failing; it must still fail on the starter.',
     ),
+  needs: z
+    .array(z.enum(['aws-provider'], { error: 'expected "needs" items to be aws-provider' }))
+    .default([])
+    .describe(
+      'What this step needs beyond the lab\'s sandbox: aws-provider (hashicorp/aws from the Terraform registry). Where it cannot be had, `dojo lab test` applies the step\'s solution but reports its grading "not applicable" (DOJO_AWS_PROVIDER_STEPS, README).',
+    ),
 });
 
 export const levels = ['beginner', 'intermediate', 'advanced'] as const;

@@ -28,6 +28,8 @@ import { toolEnv } from '../sandbox/which.ts';
 import type { SandboxProgress } from '../sandbox/sandbox.ts';
 import { ensureWorkspace } from './lab-workspace.ts';
 import { applySolution, runSetup, runWrongAnswer, type ScriptResult } from './step-scripts.ts';
+import { decideRegistrySteps, type RegistryDecision } from './registry-steps.ts';
+import type { LabStep } from './lab-manifest.ts';
 
 export type SelfTestPhase = 'starter' | 'before-solution' | 'after-solution' | 'wrong-answer';
 
@@ -70,6 +72,8 @@ export interface StepReport {
   problems: string[];
   /** Things an author should know that do not fail the test. */
   notes: string[];
+  /** Why the step's grading was skipped (it needs something this machine cannot have), or undefined. */
+  notApplicable?: string | undefined;
 }
 
 export interface SelfTestReport {
@@ -80,6 +84,8 @@ export interface SelfTestReport {
   /** Problems outside any step (sandbox would not start, …). */
   problems: string[];
   durationMs: number;
+  /** Whether steps that need hashicorp/aws ran here (DOJO_AWS_PROVIDER_STEPS), as one line. */
+  registry?: string | undefined;
 }
 
 export interface SelfTestOptions {
@@ -87,6 +93,13 @@ export interface SelfTestOptions {
   sandboxesDir?: string;
   /** Run the wrong answers (default true). */
   wrongAnswers?: boolean;
+  /** Whether steps that need hashicorp/aws can run (default: decided from DOJO_AWS_PROVIDER_STEPS). */
+  registry?: RegistryDecision;
+}
+
+/** Why a step is not graded here, or null when it is. */
+function notApplicable(step: LabStep, registry: RegistryDecision): string | null {
+  return step.needs.includes('aws-provider') && !registry.applicable ? registry.line : null;
 }
 
 function failing(result: StepResult): string {
@@ -182,6 +195,12 @@ export async function selfTestLab(
   const report: SelfTestReport = { lab: lab.id, passed: false, sandbox: {}, steps: [], problems: [], durationMs: 0 };
   const steps = lab.manifest.steps;
   try {
+    const registry = options.registry ?? (await decideRegistrySteps(process.env));
+    if (steps.some((s) => s.needs.includes('aws-provider'))) {
+      report.registry = registry.line;
+      onEvent({ type: 'phase', message: registry.line });
+    }
+    options = { ...options, registry };
     onEvent({ type: 'phase', message: `starting sandbox ${lab.manifest.sandbox}` });
     await inSandbox(lab, options, onEvent, async ({ workspace, env, services }) => {
       report.sandbox = services;
@@ -190,22 +209,31 @@ export async function selfTestLab(
       onEvent({ type: 'phase', message: 'checking every step on the starter (each must not pass)' });
       for (const step of steps) {
         const result = await check(step.id);
-        const ok = result.status !== 'pass';
+        const na = notApplicable(step, registry);
+        const ok = na !== null || result.status !== 'pass';
         onEvent({ type: 'step', phase: 'starter', result, ok });
         report.steps.push({
           step: step.id,
           starter: result,
-          passingOnStarter: passingChecks(lab, result),
+          passingOnStarter: na ? [] : passingChecks(lab, result),
           wrong: [],
           ok,
           problems: ok ? [] : ['passes on the starter: its checks do not prove the learner did anything'],
           notes: [],
+          ...(na ? { notApplicable: na } : {}),
         });
       }
 
       for (const [i, step] of steps.entries()) {
         const rep = report.steps[i];
         if (!rep) continue;
+        if (rep.notApplicable) {
+          // Its files are what later steps commit and deploy: the solution still runs, as far as
+          // it can here (the provider download it needs fails), and its grading is skipped.
+          onEvent({ type: 'phase', message: `${step.id}: not applicable here; applying solution/${step.id}.sh for its files` });
+          rep.solution = await applySolution(lab, step.id, workspace, env);
+          continue;
+        }
         try {
           if (step.setup) {
             onEvent({ type: 'phase', message: `${step.id}: setup ${step.setup.script} (${step.setup.label})` });
@@ -255,9 +283,9 @@ export async function selfTestLab(
       }
     });
 
-    const completed = report.steps.every((s) => s.afterSolution?.status === 'pass');
+    const completed = report.steps.every((s) => s.notApplicable || s.afterSolution?.status === 'pass');
     if (completed && options.wrongAnswers !== false) await runWrongAnswers(lab, report, onEvent, options);
-    const ran = report.steps.every((s) => s.afterSolution !== undefined);
+    const ran = report.steps.every((s) => s.notApplicable || s.afterSolution !== undefined);
     if (!ran && report.steps.every((s) => s.problems.length === 0)) report.problems.push('not every step was reached');
     report.passed = ran && report.steps.every((s) => s.ok) && report.problems.length === 0;
   } catch (err) {
@@ -279,7 +307,7 @@ async function runWrongAnswers(
   for (const [k, step] of steps.entries()) {
     const rep = report.steps[k];
     for (const script of lab.wrong[step.id] ?? []) {
-      if (!rep) continue;
+      if (!rep || rep.notApplicable) continue;
       const entry: WrongAnswerReport = { script, caughtBy: [], ok: false };
       rep.wrong.push(entry);
       onEvent({ type: 'phase', message: `${step.id}: wrong answer ${script} (replaying ${k} earlier step(s))` });
@@ -294,7 +322,8 @@ async function runWrongAnswers(
               if (setup && !setup.ok) throw new Error(scriptProblem(`replaying setup of ${earlier.id}`, setup));
               if (earlier.id === step.id) break;
               const solved = await applySolution(lab, earlier.id, workspace, env);
-              if (!solved.ok) throw new Error(scriptProblem(`replaying solution/${earlier.id}.sh`, solved));
+              const skipped = options.registry ? notApplicable(earlier, options.registry) : null;
+              if (!solved.ok && !skipped) throw new Error(scriptProblem(`replaying solution/${earlier.id}.sh`, solved));
             }
             entry.run = await runWrongAnswer(lab, script, workspace, env);
             if (!entry.run.ok) {

@@ -10,6 +10,7 @@ import { labRuntime } from './session-manager/lab-runtime.ts';
 import { sessionRoutes } from './routes/session-routes.ts';
 import { terminalRoutes } from './routes/terminal-routes.ts';
 import { labRoutes, sandboxAccessFrom } from './routes/lab-routes.ts';
+import { gitopsRoutes } from './routes/gitops-routes.ts';
 
 export function allRoutes(ctx: RunnerContext): {
   routes: Route[];
@@ -21,6 +22,7 @@ export function allRoutes(ctx: RunnerContext): {
   const routes: Route[] = [
     ...coreRoutes(ctx.labsDir),
     ...sessionRoutes(runtime.sessions),
+    ...gitopsRoutes(runtime.sessions),
     ...interviewRoutes(ctx),
     ...labRoutes(ctx, sandboxAccessFrom(runtime.sessions, runtime.terminals)),
   ];

@@ -157,8 +157,9 @@ export class GitServer {
     }
     const { root, host, port } = this.options;
     await mkdir(root, { recursive: true });
+    const pushListeners = new Set<PushListener>();
     const server = http.createServer((req, res) => {
-      void handle(root, req, res).catch((err: unknown) => {
+      void handle(root, req, res, pushListeners).catch((err: unknown) => {
         debug('request %s %s failed: %O', req.method, req.url, err);
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
         res.end('git server error\n');
@@ -179,11 +180,55 @@ export class GitServer {
     });
     const bound = (server.address() as AddressInfo).port;
     debug('listening on %s:%d, root %s', host, bound, root);
-    return new StartedGitServer(server, root, host, bound, this.options.advertisedHost ?? host);
+    return new StartedGitServer(server, root, host, bound, this.options.advertisedHost ?? host, pushListeners);
   }
 }
 
-async function handle(root: string, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+/** A branch or tag a push moved: its old and new commit (all zeros for a created or deleted ref). */
+export interface RefUpdate {
+  ref: string;
+  before: string;
+  after: string;
+}
+export interface PushEvent {
+  repo: string;
+  updates: RefUpdate[];
+}
+export type PushListener = (event: PushEvent) => void;
+
+const ZERO = '0000000000000000000000000000000000000000';
+
+async function refsOf(repoDir: string): Promise<Map<string, string>> {
+  const r = await execa('git', ['--git-dir', repoDir, 'for-each-ref', '--format=%(refname) %(objectname)'], {
+    env: { ...toolEnv(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+    reject: false,
+    stdin: 'ignore',
+  });
+  const map = new Map<string, string>();
+  for (const line of String(r.stdout).split('\n')) {
+    const [ref, sha] = line.split(' ');
+    if (ref && sha) map.set(ref, sha);
+  }
+  return map;
+}
+
+/** What moved between two snapshots of a repository's refs. */
+export function refUpdates(before: Map<string, string>, after: Map<string, string>): RefUpdate[] {
+  const out: RefUpdate[] = [];
+  for (const ref of new Set([...before.keys(), ...after.keys()])) {
+    const a = before.get(ref) ?? ZERO;
+    const b = after.get(ref) ?? ZERO;
+    if (a !== b) out.push({ ref, before: a, after: b });
+  }
+  return out;
+}
+
+async function handle(
+  root: string,
+  req: http.IncomingMessage,
+  res: http.ServerResponse,
+  pushListeners: Set<PushListener> = new Set(),
+): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://git.invalid');
   const pathInfo = decodeURIComponent(url.pathname);
   const match = /^\/([^/]+)\.git(\/.*)?$/.exec(pathInfo);
@@ -205,6 +250,9 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
     res.end(`pushes to ${name} are disabled: only the lab's own repositories accept pushes\n`);
     return;
   }
+  // A push is a POST to git-receive-pack: note the refs around it to tell listeners what moved.
+  const receiving = req.method === 'POST' && pathInfo.endsWith('/git-receive-pack') && pushListeners.size > 0;
+  const refsBefore = receiving ? await refsOf(repoDir) : null;
   const env = cgiEnvironment(root, {
     method: req.method ?? 'GET',
     pathInfo,
@@ -248,6 +296,18 @@ async function handle(root: string, req: http.IncomingMessage, res: http.ServerR
       resolve();
     });
   });
+  if (refsBefore) {
+    const updates = refUpdates(refsBefore, await refsOf(repoDir));
+    if (updates.length) {
+      for (const listener of pushListeners) {
+        try {
+          listener({ repo: name, updates });
+        } catch (err) {
+          debug('push listener threw: %O', err);
+        }
+      }
+    }
+  }
 }
 
 async function pushEnabled(repoDir: string): Promise<boolean> {
@@ -278,15 +338,30 @@ export class StartedGitServer implements AsyncDisposable {
   /** Base URL for pods inside kind, e.g. http://172.18.0.1:40123. */
   readonly clusterUrl: string;
   private readonly server: http.Server;
+  private readonly pushListeners: Set<PushListener>;
 
-  constructor(server: http.Server, root: string, host: string, port: number, advertisedHost: string) {
+  constructor(
+    server: http.Server,
+    root: string,
+    host: string,
+    port: number,
+    advertisedHost: string,
+    pushListeners: Set<PushListener> = new Set(),
+  ) {
     this.server = server;
+    this.pushListeners = pushListeners;
     this.root = root;
     this.host = host;
     this.port = port;
     const hostPart = (h: string) => (h.includes(':') ? `[${h}]` : h);
     this.url = `http://${hostPart(host === '0.0.0.0' ? '127.0.0.1' : host)}:${port}`;
     this.clusterUrl = `http://${hostPart(advertisedHost)}:${port}`;
+  }
+
+  /** Calls `listener` after every push that moved a ref (what a Git host's webhook does). Returns the unsubscribe. */
+  onPush(listener: PushListener): () => void {
+    this.pushListeners.add(listener);
+    return () => this.pushListeners.delete(listener);
   }
 
   /** Clone URL of a repository: for the terminal, or (`forCluster`) for Argo CD inside kind. */

@@ -14,6 +14,11 @@ export const toolNames = [
   'conftest',
   'kubeconform',
   'chromium',
+  // The process provider (no Docker): built by `dojo sandbox install`.
+  'kube-apiserver',
+  'argocd',
+  'redis-server',
+  'localstack',
 ] as const;
 export type ToolName = (typeof toolNames)[number];
 
@@ -36,10 +41,25 @@ export const labReadinessSchema = z.strictObject({
   missing: z.array(z.string()),
 });
 
+/** Which way sandboxes run here (docker or process), why, and what each way lacks. */
+export const providerReportSchema = z.strictObject({
+  /** null: neither provider can run. */
+  inUse: z.enum(['docker', 'process']).nullable(),
+  reason: z.string(),
+  /** Why Docker cannot be used, or null. */
+  docker: z.string().nullable(),
+  /** Why the process provider cannot be used, or null. */
+  process: z.string().nullable(),
+  /** Facts a user should know about the provider on this platform (listeners, what is not supported). */
+  notes: z.array(z.string()),
+});
+
 export const doctorReportSchema = z.strictObject({
   tools: z.array(toolReportSchema),
+  provider: providerReportSchema,
   labs: z.array(labReadinessSchema),
 });
+export type ProviderReport = z.infer<typeof providerReportSchema>;
 
 export type ToolReport = z.infer<typeof toolReportSchema>;
 export type LabReadiness = z.infer<typeof labReadinessSchema>;

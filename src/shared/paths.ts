@@ -14,7 +14,12 @@ export const distDir = path.join(repoRoot, 'dist');
 export const toolchainBinDirs = [
   path.join(repoRoot, '.toolchain', 'bin'),
   path.join(repoRoot, '.toolchain', 'venv', 'bin'),
+  path.join(repoRoot, '.toolchain', 'process-cluster', 'bin'),
 ];
+/** The process sandbox's build (scripts/toolchain.sh phase process-cluster): binaries and the YAML they need. */
+export const processClusterHome = path.join(repoRoot, '.toolchain', 'process-cluster');
+/** LocalStack installed as a host process (phase localstack): a venv with localstack-core. */
+export const localStackVenv = path.join(repoRoot, '.toolchain', 'localstack');
 
 export function dojoHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env['DOJO_HOME']) return path.resolve(env['DOJO_HOME']);

@@ -8,6 +8,8 @@
  */
 import { appendFileSync } from 'node:fs';
 import { which } from '../../src/sandbox/which.ts';
+import { processProviderProblem } from '../../src/sandbox/process-binaries.ts';
+import { localStackPython } from '../../src/sandbox/localstack-process.ts';
 
 export const installHints: Record<string, string> = {
   tofu: 'run scripts/toolchain.sh (builds OpenTofu from the Go module proxy) or install OpenTofu',
@@ -18,6 +20,9 @@ export const installHints: Record<string, string> = {
   git: 'install git',
   aws: 'run scripts/toolchain.sh (installs awscli into .toolchain/venv) or install the AWS CLI',
   'provider-mirror': 'run scripts/toolchain.sh (builds hashicorp/local into .toolchain/providers)',
+  'process-cluster':
+    'run npx dojo sandbox install (or scripts/toolchain.sh): builds etcd, kube-apiserver, kwok and Argo CD from the Go module proxy, installs redis-server',
+  'localstack-process': 'run npx dojo sandbox install (or scripts/toolchain.sh localstack): LocalStack 4.14.0 from PyPI, Python >= 3.12',
 };
 
 interface SkipContext {
@@ -37,6 +42,16 @@ export function missingTool(ctx: SkipContext, name: string): never {
   recordMissing(name);
   ctx.skip(`${name} not installed: ${hint}`);
   throw new Error('unreachable: ctx.skip() throws');
+}
+
+/** The process provider's programs (Linux): fails under CI=true when missing, skips elsewhere. */
+export function requireProcessProvider(ctx: SkipContext): void {
+  if (processProviderProblem() !== null) missingTool(ctx, 'process-cluster');
+}
+
+/** LocalStack installed as a host process. */
+export function requireLocalStackProcess(ctx: SkipContext): string {
+  return localStackPython() ?? missingTool(ctx, 'localstack-process');
 }
 
 export function requireTool(ctx: SkipContext, name: string): string {

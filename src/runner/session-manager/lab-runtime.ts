@@ -8,6 +8,7 @@ import { sandboxesDir as defaultSandboxesDir } from '../../shared/paths.ts';
 import type { RunnerContext } from '../runner-context.ts';
 import { Reaper } from '../reaper.ts';
 import { releaseAllKindClusters } from '../../sandbox/kind-cluster.ts';
+import { stopOwnedProcessClusters } from '../../sandbox/process-cluster.ts';
 import { SessionManager } from '../session-manager.ts';
 import { TerminalManager } from '../terminal/terminal-manager.ts';
 
@@ -52,6 +53,9 @@ export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}):
         await Promise.all([terminals.close(), sessions.close()]);
         // Clusters kept warm for reuse linger after their lab stops; on shutdown they go too.
         await releaseAllKindClusters();
+        // Process clusters made from a lab terminal (`dojo cluster create`, Terraform) stop with the
+        // runner; their data stays for the next start.
+        await stopOwnedProcessClusters(ctx.dojoHome).catch(() => undefined);
         reaper.close();
       })();
       return closing;
