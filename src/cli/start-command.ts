@@ -33,6 +33,22 @@ Serves GitOps Dojo on http://127.0.0.1:4321 and prints the URL with its launch t
 Environment: DOJO_TOKEN fixes the token (scripts, tests); DOJO_HOME sets the data folder;
 DOJO_LABS_DIR and DOJO_SANDBOXES_DIR serve labs and sandboxes from other folders (tests).`;
 
+/**
+ * What to say when the port is taken (instead of Node's `listen EADDRINUSE`): whether it is another
+ * GitOps Dojo runner (it answers /api/health; a different DOJO_HOME, or the home lock would have
+ * said so first) or some other program, and the two ways out.
+ */
+async function portInUseMessage(host: string, port: number): Promise<string> {
+  const origin = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  const health = await fetch(`${origin}/api/health`, { signal: AbortSignal.timeout(2000) })
+    .then(async (r) => ((await r.json()) as { ok?: unknown }).ok === true)
+    .catch(() => false);
+  const who = health
+    ? `another GitOps Dojo runner (with another DOJO_HOME) is already serving ${origin}. Use that one (its URL with the token was printed where it started), or stop it with Ctrl-C there`
+    : `port ${port} on ${host} is already in use by another program. Stop that program`;
+  return `dojo start: ${who}, or start this one on another port: npm start -- --port ${port === 4321 ? 4322 : port + 1} (--port 0 picks any free port).`;
+}
+
 export async function startCommand(args: string[]): Promise<number> {
   const { values } = parseOptions(args, {
     port: { type: 'string' },
@@ -112,7 +128,17 @@ export async function startCommand(args: string[]): Promise<number> {
   process.on('unhandledRejection', (err) => logRunnerError('unhandled rejection (the runner keeps running)', err));
   // Last resort on a crash: processes must not outlive the runner even when the orderly close cannot run.
   process.once('exit', () => runtime.reaper.killAllSync());
-  const runner = await startRunner({ host, port, distDir, ...allRoutes(ctx), ...(token ? { token } : {}) });
+  let runner;
+  try {
+    runner = await startRunner({ host, port, distDir, ...allRoutes(ctx), ...(token ? { token } : {}) });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    await runtime.close();
+    ctx.db.close();
+    lock.release();
+    console.error(await portInUseMessage(host, port));
+    return 1;
+  }
   lock.setUrl(runner.origin);
   console.log(`\nGitOps Dojo is running. Open:\n\n  ${runner.launchUrl}\n\nPress Ctrl-C to stop.`);
   if (!values['no-open'] && !process.env['CI']) {
