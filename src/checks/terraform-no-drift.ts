@@ -30,7 +30,7 @@ function describeChange(c: PlannedChange): string {
 export function listChanges(plan: PlanEvidence): string[] {
   return [
     ...plan.resources.map(describeChange),
-    ...plan.outputs.map((o) => `output ${o.name} (${describeActions(o.actions)})`),
+    ...plan.outputs.map((o) => `output ${o.name} (${o.actions.includes('delete') ? 'remove' : o.actions.join(', ')})`),
   ];
 }
 

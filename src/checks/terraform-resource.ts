@@ -102,14 +102,14 @@ function nearMiss(o: Options, resources: StateResource[]): string {
   if (o.module) {
     const name = parseModuleAddress(o.module)?.[0]?.name;
     const instances = [...new Set(managed.map((r) => r.module))].filter((m) => m.startsWith(`module.${name ?? ''}`));
-    if (instances.length) return ` The state has module instance(s) ${instances.slice(0, 6).join(', ')}.`;
+    if (instances.length) return `; the state has module instance(s) ${instances.slice(0, 6).join(', ')}`;
   }
   const target = o.address ?? `${o.type ?? ''}.${o.name ?? ''}`;
   const near = closestName(
     target,
     managed.map((r) => (o.address ? r.address : `${r.type}.${r.name}`)),
   );
-  return near ? ` Did you mean ${near}?` : '';
+  return near ? `; did you mean ${near}?` : '';
 }
 
 /** Pure judgement over the resources in state. */
@@ -128,7 +128,7 @@ export function judgeResources(o: Options, resources: StateResource[], location:
       found: `${matched.length} (${matched.map((r) => r.address).join(', ') || `none; state has ${listed}`})`,
       message: ok
         ? `${target}: ${o.count} instance(s) in ${location}`
-        : `${target}: expected ${o.count} instance(s) in ${location}, found ${matched.length}.${miss}`,
+        : `${target}: expected ${o.count} instance(s) in ${location}, found ${matched.length}${miss}`,
       hint:
         o.hint ??
         (matched.length > o.count
@@ -142,7 +142,7 @@ export function judgeResources(o: Options, resources: StateResource[], location:
       found: matched.length ? matched.map((r) => r.address).join(', ') : `not in ${location} (state has ${listed})`,
       message: matched.length
         ? `${target} is in ${location}`
-        : `${target} not found in ${location} (state has ${listed}).${miss}`,
+        : `${target} not found in ${location} (state has ${listed})${miss}`,
       hint: o.hint ?? 'Declare the resource with that exact type and name, then run apply.',
     });
   }

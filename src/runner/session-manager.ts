@@ -7,6 +7,15 @@
  * event (`SessionEvent`) delivered to subscribers (the SSE route, the terminal bridge). Nothing is
  * persisted except the reaper's pid records: a runner that restarts starts with every lab stopped
  * and reaps what the previous one left.
+ *
+ * Liveness: while running, the sandbox's recorded processes are checked every LIVENESS_MS; one
+ * that died (a killed moto_server) turns the session "failed" with a message saying what stopped,
+ * whether its data is kept, and the button to press, instead of a "running" that lies.
+ *
+ * Data: each lab's sandbox gets DOJO_HOME/sandbox-data/<lab>/<sandbox> to keep its services' data
+ * in (moto_server replays from there). `dataSince` is when the data the sandbox holds now began:
+ * kept across restarts when the sandbox restored it, "now" when it started empty. Passes older
+ * than that are re-verified by the page, and a failing check says the data was lost.
  */
 import createDebug from 'debug';
 import type { StartedSandbox } from '../sandbox/sandbox.ts';
@@ -15,6 +24,14 @@ import { loadLab, type LoadedLab } from '../labs/load-labs.ts';
 import type { SessionEvent, SessionState, SessionStatus } from '../shared/session-events.ts';
 import { Reaper, stopProcesses, targetsOf } from './reaper.ts';
 import { checkStarted, loadSandbox, SandboxLoadError } from '../sandbox/load-sandbox.ts';
+import { sandboxDataDir, type SandboxPersistence } from '../sandbox/sandbox-persistence.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { sameProcess } from '../sandbox/process-table.ts';
+import { ensurePrivateDir, writePrivateFile } from './private-files.ts';
+
+/** How often a running sandbox's processes are checked. */
+const LIVENESS_MS = 2000;
 
 const debug = createDebug('dojo:session');
 
@@ -40,6 +57,10 @@ interface LabSession {
   abort?: AbortController | undefined;
   /** Settles when the current start (or stop) has finished, either way. */
   starting?: Promise<void>;
+  /** When the data the sandbox holds began (ISO), see the note at the top. */
+  dataSince?: string | undefined;
+  persistence?: SandboxPersistence | undefined;
+  liveness?: NodeJS.Timeout | undefined;
 }
 
 type Listener = (event: SessionEvent) => void;
@@ -82,6 +103,8 @@ export class SessionManager {
     const existing = this.sessions.get(lab);
     if (existing && (existing.state === 'starting' || existing.state === 'running')) return this.describe(existing);
     if (existing?.state === 'stopping') await this.stop(lab);
+    // A sandbox found dead is cleaned up first (see watchLiveness).
+    if (existing?.state === 'failed') await existing.starting;
     const loaded = await loadLab(this.options.labsDir, lab);
     const sandbox = loaded.manifest.sandbox;
     const session: LabSession = { lab, sandbox, state: 'starting', t0: Date.now() };
@@ -98,11 +121,14 @@ export class SessionManager {
     try {
       const sandbox = await loadSandbox(this.options.sandboxesDir, session.sandbox);
       const workspace = await ensureWorkspace(lab, this.options.dojoHome);
+      const dataDir = sandboxDataDir(this.options.dojoHome, session.lab, session.sandbox);
+      ensurePrivateDir(dataDir);
       started = checkStarted(
         session.sandbox,
         await sandbox.start({
           workspace,
           dojoHome: this.options.dojoHome,
+          dataDir,
           signal: abort.signal,
           onProgress: (p) => {
             if (session.state !== 'starting') return;
@@ -115,7 +141,10 @@ export class SessionManager {
       if (abort.signal.aborted) throw new Error('the start was cancelled');
       session.started = started;
       session.startedAt = new Date().toISOString();
+      session.persistence = started.persistence;
+      session.dataSince = dataEpoch(dataDir, started.persistence, session.startedAt);
       session.state = 'running';
+      this.watchLiveness(session, started);
       const services = Object.entries(started.services).map(([k, v]) => `${k}: ${v}`);
       this.emit(session, 'ready', services.length ? `Ready. ${services.join('; ')}` : 'Ready', 100);
     } catch (err) {
@@ -136,6 +165,45 @@ export class SessionManager {
     }
   }
 
+  /**
+   * Checks the sandbox's recorded processes until it stops; a process that died makes the session
+   * "failed" (its other processes are stopped, so Start sandbox starts a whole new one).
+   */
+  private watchLiveness(session: LabSession, started: StartedSandbox): void {
+    const timer = setInterval(() => {
+      if (session.state !== 'running' || session.started !== started) {
+        clearInterval(timer);
+        return;
+      }
+      const records = this.options.reaper.current().filter((r) => r.kind === 'sandbox' && r.lab === session.lab);
+      const dead = records.find((r) => !sameProcess(r.pid, r.startTime));
+      if (!dead) return;
+      clearInterval(timer);
+      const kept = session.persistence?.survivesRestart === true;
+      session.error =
+        `${dead.command} (pid ${dead.pid}) stopped unexpectedly, so the sandbox is down. ` +
+        (kept
+          ? 'Its data is kept: press "Start sandbox" to bring it back with what you built.'
+          : 'What it held (buckets, objects, tables) is gone: press "Start sandbox", then "Rebuild earlier steps" (or Reset step) to replay your earlier steps.');
+      session.state = 'failed';
+      session.started = undefined;
+      session.startedAt = undefined;
+      debug('%s: %s', session.lab, session.error);
+      this.emit(session, 'failed', session.error, 0);
+      // Stop what is left of it: only these records, not those of a sandbox started meanwhile.
+      session.starting = (async () => {
+        await Promise.race([
+          started.stop().catch(() => undefined),
+          new Promise((r) => setTimeout(r, 5000)),
+        ]);
+        await stopProcesses(records.flatMap((r) => targetsOf(r)));
+        for (const r of records) this.options.reaper.release(r.pid);
+      })();
+    }, LIVENESS_MS);
+    timer.unref();
+    session.liveness = timer;
+  }
+
   /** Stops the lab's sandbox (cancelling a start in progress) and resolves once it is stopped. */
   async stop(lab: string): Promise<SessionStatus> {
     const s = this.sessions.get(lab);
@@ -149,6 +217,7 @@ export class SessionManager {
     }
     const started = s.started;
     if (s.state === 'running' && started) {
+      clearInterval(s.liveness);
       s.state = 'stopping';
       s.t0 = Date.now();
       this.emit(s, 'stopping', `Stopping the ${s.sandbox} sandbox`, 0);
@@ -178,6 +247,12 @@ export class SessionManager {
     const records = this.options.reaper.current().filter((r) => r.kind === 'sandbox' && r.lab === lab);
     await stopProcesses(records.flatMap((r) => targetsOf(r)));
     for (const r of records) this.options.reaper.release(r.pid);
+  }
+
+  /** When the data the lab's running sandbox holds began (ISO), or null when it is not running. */
+  dataSince(lab: string): string | null {
+    const s = this.sessions.get(lab);
+    return s?.state === 'running' && s.dataSince ? s.dataSince : null;
   }
 
   /** Stops every sandbox: the runner's shutdown. */
@@ -214,9 +289,29 @@ export class SessionManager {
       sandbox: s.sandbox,
       services: s.state === 'running' && s.started ? { ...s.started.services } : {},
       envKeys: s.state === 'running' && s.started ? Object.keys(s.started.env).sort() : [],
+      ...(s.persistence ? { persistence: { ...s.persistence } } : {}),
+      ...(s.dataSince && s.state === 'running' ? { dataSince: s.dataSince } : {}),
       ...(s.startedAt ? { startedAt: s.startedAt } : {}),
       ...(s.progress ? { progress: s.progress } : {}),
       ...(s.error && s.state === 'failed' ? { error: s.error } : {}),
     };
   }
+}
+
+/**
+ * When the data a sandbox holds now began: the epoch recorded in its data folder when the sandbox
+ * restored that data, else `now` (it started empty), which is then recorded.
+ */
+function dataEpoch(dataDir: string, persistence: SandboxPersistence | undefined, now: string): string {
+  const file = path.join(dataDir, 'data-since');
+  if (persistence?.survivesRestart && persistence.restoredRequests > 0) {
+    try {
+      const kept = readFileSync(file, 'utf8').trim();
+      if (!Number.isNaN(Date.parse(kept))) return kept;
+    } catch {
+      // no epoch recorded: treat the restored data as new
+    }
+  }
+  writePrivateFile(file, now);
+  return now;
 }

@@ -7,12 +7,14 @@
  * that needs website endpoints (`needsWebsite`) only accepts LocalStack, because moto keeps the
  * website configuration but does not serve it; the error says so instead of a check failing later.
  */
+import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { z } from 'zod';
 import { detectDockerEngine, friendlyContainerError } from './docker-engine.ts';
 import { parseWithFriendlyErrors } from '../shared/friendly-error.ts';
 import { DOJO_LABEL, DOJO_OWNER_LABEL, LocalStack, type WebsiteResponse } from './localstack.ts';
 import { MotoServer } from './moto-server.ts';
+import type { SandboxPersistence } from './sandbox-persistence.ts';
 import { which } from './which.ts';
 
 export type { WebsiteResponse } from './localstack.ts';
@@ -35,6 +37,8 @@ export interface StartedAwsEmulator extends AsyncDisposable {
   readonly servesWebsites: boolean;
   /** Processes started (moto_server), for the runner's pid records. */
   readonly pids: number[];
+  /** Whether its data survives a stop, a crash and a runner restart (moto_server with a dataDir does). */
+  readonly persistence: SandboxPersistence;
   /** GET `path` from the website endpoint of `bucket`. Throws EmulatorCapabilityError on moto. */
   websiteFetch(bucket: string, path?: string): Promise<WebsiteResponse>;
   stop(): Promise<void>;
@@ -50,6 +54,8 @@ export const awsEmulatorOptionsSchema = z.strictObject({
   sandboxId: z.string().optional(),
   env: z.custom<NodeJS.ProcessEnv>().optional(),
   onProgress: z.custom<(message: string) => void>().optional(),
+  /** Where a host-process emulator keeps its data and log (LocalStack process). */
+  dataDir: z.string().optional(),
 });
 
 export type AwsEmulatorOptions = z.input<typeof awsEmulatorOptionsSchema>;
@@ -126,6 +132,13 @@ export function chooseAwsEmulator(options: AwsEmulatorOptions, probe: EmulatorPr
   );
 }
 
+/** An emulator that keeps everything in memory only. */
+const lost = (what: string): SandboxPersistence => ({
+  survivesRestart: false,
+  note: `${what} keeps everything in memory: Stop, a runner restart or a crash empties it (buckets, objects, tables). Reset step or "Rebuild earlier steps" replays your earlier steps afterwards.`,
+  restoredRequests: 0,
+});
+
 const noWebsite = (what: string) => () =>
   Promise.reject(
     new EmulatorCapabilityError(
@@ -159,6 +172,7 @@ async function startMotoContainer(options: AwsEmulatorOptions): Promise<StartedA
     description: `moto (${image}) at ${endpoint}`,
     servesWebsites: false,
     pids: [],
+    persistence: lost('moto in a container'),
     websiteFetch: noWebsite('moto'),
     stop,
     [Symbol.asyncDispose]: stop,
@@ -186,19 +200,30 @@ export async function startAwsEmulator(input: AwsEmulatorOptions = {}): Promise<
       description: `LocalStack ${ls.version} (${ls.image}) at ${ls.endpoint}`,
       servesWebsites: true,
       pids: [],
+      persistence: lost('LocalStack'),
       websiteFetch: (bucket, path) => ls.websiteFetch(bucket, path),
       stop: () => ls.stop(),
       [Symbol.asyncDispose]: () => ls.stop(),
     };
   }
   if (kind === 'moto-container') return startMotoContainer(options);
-  const moto = await new MotoServer().start();
+  // With a data folder, moto records every request there and replays them at the next start.
+  const moto = await new MotoServer(
+    options.dataDir ? { recordingFile: path.join(options.dataDir, 'moto-recording.jsonl') } : {},
+  ).start();
   return {
     kind,
     endpoint: moto.endpoint,
     description: `moto_server at ${moto.endpoint}`,
     servesWebsites: false,
     pids: moto.pid ? [moto.pid] : [],
+    persistence: options.dataDir
+      ? {
+          survivesRestart: true,
+          note: 'Buckets, objects and tables are kept across Stop and runner restarts (moto replays its recorded requests; object version ids and dates change).',
+          restoredRequests: moto.restored?.requests ?? 0,
+        }
+      : lost('moto_server'),
     websiteFetch: noWebsite('moto_server'),
     stop: () => moto.stop(),
     [Symbol.asyncDispose]: () => moto.stop(),

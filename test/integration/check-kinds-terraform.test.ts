@@ -166,7 +166,7 @@ describe.each(['tofu', 'terraform'] as const)('terraform.* checks on real %s out
     const drift = await run(terraformNoDrift, { kind: 'terraform.noDrift' }, ctxFor(dir.path, cli));
     expect(drift[0]).toMatchObject({
       ok: false,
-      found: expect.stringContaining('terraform_data.queue will be created'),
+      found: expect.stringContaining('terraform_data.queue (create)'),
     });
   });
 
@@ -184,6 +184,8 @@ describe.each(['tofu', 'terraform'] as const)('terraform.* checks on real %s out
       dir: dir.path,
       file: path.join(dir.path, 'index.mdx'),
       body: '',
+      wrong: {},
+      sandbox: null,
       manifest: labManifestSchema.parse({
         title: 'Demo',
         summary: 'A demo lab for check tests.',
