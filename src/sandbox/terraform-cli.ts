@@ -3,8 +3,10 @@
  * learner has. Output is returned whole (the CLI's own error text is what a learner needs to see);
  * `show -json` output may hold secrets in clear text, so nothing here logs it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { execa } from 'execa';
+import { z } from 'zod';
 import { toolEnv, which } from './which.ts';
 
 export type TerraformFlavor = 'terraform' | 'tofu';
@@ -114,4 +116,76 @@ export async function detectTerraformCli(
   const pick = wanted ? all.find((c) => c.flavor === wanted) : all[0];
   if (!pick) throw new TerraformNotFoundError(wanted ?? 'terraform or tofu');
   return pick;
+}
+
+/** Which CLI a lab's sandbox uses, and the sentence that tells the learner why. */
+export interface TerraformChoice {
+  cli: TerraformCli;
+  /** E.g. "$TF is terraform 1.11.4 (/usr/local/bin/terraform), kept from this lab's first sandbox". */
+  note: string;
+}
+
+const choiceRecordSchema = z.strictObject({ flavor: z.enum(['terraform', 'tofu']), binary: z.string() });
+
+function readChoice(file: string): z.infer<typeof choiceRecordSchema> | null {
+  try {
+    return choiceRecordSchema.parse(JSON.parse(readFileSync(file, 'utf8')));
+  } catch {
+    return null; // no record yet (or an unreadable one): choose afresh
+  }
+}
+
+/**
+ * Picks the CLI for a lab's sandbox deterministically. Without a rule, installing OpenTofu (the
+ * toolchain does) silently switched the next sandbox of a lab begun with Terraform to tofu, while
+ * the open shell kept the old `$TF` and the state had been written by the other CLI. So:
+ *
+ * 1. DOJO_TERRAFORM=terraform|tofu decides when set;
+ * 2. otherwise the lab keeps the flavour its first sandbox used, recorded in
+ *    `DOJO_HOME/terraform-cli/<lab>.json`, as long as that flavour is installed;
+ * 3. otherwise (first start, or the recorded one is gone) tofu if present, else terraform, and
+ *    the choice is recorded.
+ *
+ * The note says which rule applied and how to switch; the sandbox shows it with its progress.
+ */
+export async function chooseTerraformCli(
+  options: { dojoHome: string; lab: string; env?: NodeJS.ProcessEnv },
+  detect: (env: NodeJS.ProcessEnv) => Promise<TerraformCli[]> = detectTerraformClis,
+): Promise<TerraformChoice> {
+  const env = options.env ?? process.env;
+  const file = path.join(options.dojoHome, 'terraform-cli', `${options.lab}.json`);
+  const all = await detect(env);
+  const describe = (c: TerraformCli) => `$TF is ${c.flavor} ${c.version} (${c.binary})`;
+  const other = (c: TerraformCli) => (c.flavor === 'tofu' ? 'terraform' : 'tofu');
+  const remember = (c: TerraformCli) => {
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, JSON.stringify({ flavor: c.flavor, binary: c.binary }) + '\n');
+  };
+
+  const wanted = env['DOJO_TERRAFORM'];
+  if (wanted === 'terraform' || wanted === 'tofu') {
+    const pick = all.find((c) => c.flavor === wanted);
+    if (!pick) throw new TerraformNotFoundError(wanted);
+    remember(pick);
+    return { cli: pick, note: `${describe(pick)}, chosen by DOJO_TERRAFORM=${wanted}` };
+  }
+
+  const recorded = readChoice(file);
+  const kept = recorded ? all.find((c) => c.flavor === recorded.flavor) : undefined;
+  if (kept) {
+    return {
+      cli: kept,
+      note: `${describe(kept)}, kept from this lab's first sandbox${all.some((c) => c !== kept) ? `; set DOJO_TERRAFORM=${other(kept)} and restart the sandbox to switch` : ''}`,
+    };
+  }
+  const pick = all[0];
+  if (!pick) throw new TerraformNotFoundError('terraform or tofu');
+  remember(pick);
+  const alternative = all.some((c) => c !== pick) ? `; DOJO_TERRAFORM=${other(pick)} chooses the other one` : '';
+  return {
+    cli: pick,
+    note: recorded
+      ? `${describe(pick)}: this lab used ${recorded.flavor} (${recorded.binary}), which is no longer installed`
+      : `${describe(pick)}, found first${alternative}. This lab keeps it from now on`,
+  };
 }

@@ -15,6 +15,7 @@ import { ensureWorkspace } from '../../labs/lab-workspace.ts';
 import { loadLab } from '../../labs/load-labs.ts';
 import type { Reaper } from '../reaper.ts';
 import type { SessionManager } from '../session-manager.ts';
+import { changedVariables, sandboxChangedNotice } from './sandbox-change-notice.ts';
 import { shellEnvironment, userShell } from './shell-environment.ts';
 import { TerminalSession } from './terminal-session.ts';
 
@@ -41,6 +42,9 @@ export class TerminalManager {
   private readonly spawning = new Map<string, Promise<TerminalSession>>();
   private readonly closeHandlers: (() => void)[] = [];
   private closed = false;
+  /** The sandbox variables each shell was started with, to tell when a restarted sandbox differs. */
+  private readonly shellSandboxEnv = new WeakMap<TerminalSession, Record<string, string>>();
+  private readonly noticed = new WeakMap<TerminalSession, string>();
 
   constructor(options: TerminalManagerOptions) {
     this.options = options;
@@ -57,9 +61,33 @@ export class TerminalManager {
         );
       } else if (event.state === 'stopped' && terminal.sandbox === 'running') {
         terminal.notice('The sandbox stopped: the variables in this shell point at services that are gone.');
+      } else if (event.state === 'running' && terminal.sandbox === 'running') {
+        this.sandboxRestarted(event.lab, terminal);
       }
     });
     this.closeHandlers.push(unsubscribe);
+  }
+
+  /**
+   * The sandbox started again while a shell made for an earlier run of it is open: if the new run
+   * gives other values ($TF now tofu, another emulator port), an untouched shell is replaced and a
+   * used one is told what changed, once per change.
+   */
+  private sandboxRestarted(lab: string, terminal: TerminalSession): void {
+    const now = this.options.sessions.environment(lab);
+    const had = this.shellSandboxEnv.get(terminal);
+    if (!now || !had) return;
+    const changed = changedVariables(had, now);
+    const signature = changed.map((k) => `${k}=${now[k] ?? ''}`).join('\n');
+    if (!changed.length || this.noticed.get(terminal) === signature) return;
+    this.noticed.set(terminal, signature);
+    if (!terminal.hasHadInput) {
+      void this.replaceForSandbox(lab, terminal).catch((err: unknown) =>
+        debug('replacing the shell of %s failed: %O', lab, err),
+      );
+      return;
+    }
+    terminal.notice(sandboxChangedNotice(had, now, changed));
   }
 
   /** The lab's running shell, if any (tests read its stats). */
@@ -156,7 +184,7 @@ export class TerminalManager {
       ? `${yellow(`[dojo] Sandbox running: this shell has its environment (${Object.keys(sandboxEnv).sort().join(', ') || 'no variables'}).`)}\r\n`
       : `${yellow('[dojo] The sandbox for this lab is not started: tools in this shell do not point at it yet. Start it on the lab page, then type exit for a shell with its environment.')}\r\n`;
     const shell = this.options.shell ?? userShell();
-    return new TerminalSession({
+    const session = new TerminalSession({
       lab,
       shell,
       cwd: workspace,
@@ -170,6 +198,8 @@ export class TerminalManager {
         if (this.terminals.get(lab) === session) this.terminals.delete(lab);
       },
     });
+    if (sandboxEnv) this.shellSandboxEnv.set(session, sandboxEnv);
+    return session;
   }
 
   /** Kills every shell (the routes' close handler has already closed the sockets with 1001). */
