@@ -42,6 +42,8 @@ const awsEmulator: Sandbox = {
       ...(process.env['DOJO_AWS_EMULATOR'] ? {} : { prefer: which('moto_server') ? 'moto-process' : 'auto' }),
       services: ['s3', 'dynamodb', 'sts', 'iam'],
       sandboxId: 'aws-emulator',
+      // moto_server records every request here and replays them at the next start.
+      ...(options.dataDir ? { dataDir: options.dataDir } : {}),
       onProgress: (message) => report({ phase: 'start-emulator', message, percent: 50 }),
     });
     report({ phase: 'ready', message: `${emulator.description}`, percent: 100 });
@@ -67,6 +69,7 @@ const awsEmulator: Sandbox = {
       env,
       pids: [...emulator.pids],
       services: { 'AWS emulator': emulator.description, Terraform: `${cli.flavor} ${cli.version} (${cli.binary})` },
+      persistence: emulator.persistence,
       stop: () => emulator.stop(),
       [Symbol.asyncDispose]: () => emulator.stop(),
     };

@@ -192,10 +192,7 @@ export class SessionManager {
       this.emit(session, 'failed', session.error, 0);
       // Stop what is left of it: only these records, not those of a sandbox started meanwhile.
       session.starting = (async () => {
-        await Promise.race([
-          started.stop().catch(() => undefined),
-          new Promise((r) => setTimeout(r, 5000)),
-        ]);
+        await Promise.race([started.stop().catch(() => undefined), new Promise((r) => setTimeout(r, 5000))]);
         await stopProcesses(records.flatMap((r) => targetsOf(r)));
         for (const r of records) this.options.reaper.release(r.pid);
       })();

@@ -5,7 +5,14 @@
  * which is AsyncDisposable so callers can write `await using`. It binds 127.0.0.1 only, on a free
  * port; readiness is a real S3 request answering, not a sleep. One port serves S3, DynamoDB, STS
  * and IAM. moto keeps S3 website configuration but does not serve website endpoints.
+ *
+ * Persistence (`recordingFile`): moto keeps everything in memory, so a stop or a crash used to
+ * empty it. With a recording file, moto's own recorder appends every request to it as it is served
+ * (so even kill -9 loses nothing already answered), and the next start replays the requests that
+ * can change state (reads are dropped from the file first, which also keeps it small). Replayed
+ * objects get new version ids and timestamps; names, contents, versions and items come back.
  */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { execa } from 'execa';
 import { freePort } from './free-port.ts';
 import { toolEnv, which } from './which.ts';
@@ -16,6 +23,36 @@ export interface MotoServerOptions {
   port?: number;
   /** How long to wait for the first answer. */
   startupTimeoutMs?: number;
+  /** Record every request here and replay the file at start (see the note at the top). */
+  recordingFile?: string;
+}
+
+/** What a start restored from the recording file. */
+export interface MotoRestore {
+  /** Requests replayed (reads are not replayed). */
+  requests: number;
+  ms: number;
+}
+
+/** Methods that never change moto's state: not worth replaying. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/** Keeps the recorded requests that may change state; returns the file's new text and their count. */
+export function compactRecording(text: string): { text: string; requests: number } {
+  const kept: string[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    let entry: { method?: unknown; url?: unknown };
+    try {
+      entry = JSON.parse(line) as { method?: unknown; url?: unknown };
+    } catch {
+      continue; // a line cut by a crash mid-write
+    }
+    if (typeof entry.method !== 'string' || READS.has(entry.method.toUpperCase())) continue;
+    if (typeof entry.url === 'string' && /\/moto-api\//.test(entry.url)) continue;
+    kept.push(line);
+  }
+  return { text: kept.length ? `${kept.join('\n')}\n` : '', requests: kept.length };
 }
 
 export class MotoServerError extends Error {
@@ -40,8 +77,18 @@ export class MotoServer {
     }
     const port = this.options.port ?? (await freePort());
     const timeout = this.options.startupTimeoutMs ?? 30_000;
+    const recording = this.options.recordingFile;
+    let toReplay = 0;
+    if (recording && existsSync(recording)) {
+      const compacted = compactRecording(readFileSync(recording, 'utf8'));
+      writeFileSync(recording, compacted.text, { mode: 0o600 });
+      toReplay = compacted.requests;
+    }
     const child = execa(binary, ['-H', '127.0.0.1', '-p', String(port)], {
-      env: toolEnv(),
+      env: {
+        ...toolEnv(),
+        ...(recording ? { MOTO_ENABLE_RECORDING: 'True', MOTO_RECORDER_FILEPATH: recording } : {}),
+      },
       stdin: 'ignore',
       reject: false,
       cleanup: true,
@@ -68,7 +115,10 @@ export class MotoServer {
       }
       try {
         const res = await fetch(`${endpoint}/moto-api/data.json`, { signal: AbortSignal.timeout(1000) });
-        if (res.ok) return new StartedMotoServer(handle, endpoint, port, binary);
+        if (res.ok) {
+          const restored = toReplay ? await this.replay(endpoint, toReplay) : null;
+          return new StartedMotoServer(handle, endpoint, port, binary, restored);
+        }
       } catch {
         // not listening yet
       }
@@ -78,6 +128,21 @@ export class MotoServer {
     throw new MotoServerError(
       `timed out after ${timeout} ms waiting for moto_server to answer at ${endpoint}. Last output:\n${recent.join('\n') || '(none)'}`,
     );
+  }
+
+  /** Replays the (compacted) recording into the fresh server; moto does not record the replay itself. */
+  private async replay(endpoint: string, requests: number): Promise<MotoRestore> {
+    const t0 = performance.now();
+    const res = await fetch(`${endpoint}/moto-api/recorder/replay-recording`, {
+      method: 'POST',
+      signal: AbortSignal.timeout(120_000),
+    });
+    if (!res.ok) {
+      throw new MotoServerError(
+        `moto_server could not replay its recording ${this.options.recordingFile} (HTTP ${res.status}). Fix: move that file aside to start empty.`,
+      );
+    }
+    return { requests, ms: Math.round(performance.now() - t0) };
   }
 }
 
@@ -94,10 +159,19 @@ export class StartedMotoServer implements AsyncDisposable {
   readonly port: number;
   readonly binary: string;
   readonly pid: number | undefined;
+  /** What the start restored from the recording file, if anything. */
+  readonly restored: MotoRestore | null;
   private readonly child: ProcessHandle;
 
-  constructor(child: ProcessHandle, endpoint: string, port: number, binary: string) {
+  constructor(
+    child: ProcessHandle,
+    endpoint: string,
+    port: number,
+    binary: string,
+    restored: MotoRestore | null = null,
+  ) {
     this.child = child;
+    this.restored = restored;
     this.endpoint = endpoint;
     this.port = port;
     this.binary = binary;

@@ -41,6 +41,15 @@ export const sessionStatusSchema = z.strictObject({
   progress: sessionEventSchema.optional(),
   /** Why the last start failed: what was expected, what was found, and the fix. */
   error: z.string().optional(),
+  /**
+   * Whether what the learner built survives a Stop, a crash and a runner restart, in a sentence
+   * the page shows before a Stop; restoredRequests > 0 when this start brought data back.
+   */
+  persistence: z
+    .strictObject({ survivesRestart: z.boolean(), note: z.string(), restoredRequests: z.number().int().min(0) })
+    .optional(),
+  /** While running: when the data the sandbox holds began (ISO). Passes older than this are re-verified. */
+  dataSince: z.string().optional(),
 });
 export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 

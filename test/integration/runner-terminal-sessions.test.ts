@@ -65,7 +65,9 @@ async function sessionRunning(api: (p: string, init?: RequestInit) => Promise<Re
 describe('terminal sessions (in-process runner)', () => {
   it('two simultaneous connections: the later one gets the shell, the earlier is closed with 4000', async () => {
     const t = await startTestRunner();
-    cleanups.push(() => t[Symbol.asyncDispose]());
+    cleanups.push(async () => {
+      await t[Symbol.asyncDispose]();
+    });
     const [older, newer] = await Promise.all([t.terminal('sleepy-lab'), t.terminal('sleepy-lab')]);
     await newer.attached;
     const closed = await within(older.closed, 10_000, 'never closed');
@@ -77,7 +79,9 @@ describe('terminal sessions (in-process runner)', () => {
 
   it('gives a shell whose socket closed before it attached the idle timeout', async () => {
     const t = await startTestRunner({ detachedTtlMs: 1000 });
-    cleanups.push(() => t[Symbol.asyncDispose]());
+    cleanups.push(async () => {
+      await t[Symbol.asyncDispose]();
+    });
     const term = await t.terminal('sleepy-lab');
     // Gone before the shell has even started (it takes a few ms): nobody ever attaches.
     term.ws.terminate();
@@ -95,7 +99,9 @@ describe('terminal sessions (in-process runner)', () => {
 
   it('marks the PTY master close-on-exec: a process the runner starts later does not hold it', async () => {
     const t = await startTestRunner();
-    cleanups.push(() => t[Symbol.asyncDispose]());
+    cleanups.push(async () => {
+      await t[Symbol.asyncDispose]();
+    });
     const term = await t.terminal('sleepy-lab');
     await term.attached;
     // Typed into, so the shell is kept (not swapped for one with the sandbox's environment).
@@ -111,7 +117,9 @@ describe('terminal sessions (in-process runner)', () => {
 
   it('stops a `setsid` job (its own session) when the shell exits', async () => {
     const t = await startTestRunner();
-    cleanups.push(() => t[Symbol.asyncDispose]());
+    cleanups.push(async () => {
+      await t[Symbol.asyncDispose]();
+    });
     const term = await t.terminal('sleepy-lab');
     await term.attached;
     term.type(`setsid sh -c 'echo "job=$$"; exec sleep 611' & sleep 0.3\r`);

@@ -332,17 +332,31 @@ export function planOf(ctx: CheckContext): Promise<PlanEvidence> {
   });
 }
 
+/**
+ * The first error of a terraform/tofu run, whole: its "Error:" line and the paragraphs after it,
+ * up to the next error or the end of the box, cut only at the end of a sentence (a message cut
+ * mid-sentence hid "...please wait a minute and try" from learners).
+ */
 export function firstError(text: string): string {
   const lines = text.split('\n').map((l) => l.replace(/^[│╷╵]\s?/, '').trim());
   const i = lines.findIndex((l) => l.startsWith('Error:'));
-  const picked =
-    i >= 0
-      ? lines
-          .slice(i, i + 4)
-          .filter(Boolean)
-          .join(' ')
-      : lines.find(Boolean);
-  return (picked ?? 'no output').slice(0, 400);
+  if (i < 0) return cutAtSentence(lines.find(Boolean) ?? 'no output', 400);
+  const end = lines.findIndex((l, j) => j > i && l.startsWith('Error:'));
+  const picked = lines
+    .slice(i, end > i ? end : undefined)
+    .filter(Boolean)
+    .join(' ');
+  return cutAtSentence(picked, 400);
+}
+
+/** `text` if it fits `max` characters, else its longest run of whole sentences that does (or words, with "…"). */
+export function cutAtSentence(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const head = text.slice(0, max);
+  const sentence = Math.max(head.lastIndexOf('. '), head.lastIndexOf('! '), head.lastIndexOf('? '));
+  if (sentence > max / 3) return head.slice(0, sentence + 1);
+  const word = head.lastIndexOf(' ');
+  return `${head.slice(0, word > 0 ? word : max - 1)}…`;
 }
 
 function hintFor(text: string, flavor: string): string | undefined {

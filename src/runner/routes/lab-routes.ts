@@ -11,7 +11,18 @@ import { runStepChecks } from '../../checks/check-engine.ts';
 import { toolEnv } from '../../sandbox/which.ts';
 import { ensureWorkspace, resetWorkspace } from '../../labs/lab-workspace.ts';
 import { applySolution, readSolution, runSetup, StepScriptError } from '../../labs/step-scripts.ts';
-import type { HintReveal, LabProgress, ResetResult, ScriptRun, SolutionReveal } from '../../shared/lab-api.ts';
+import type {
+  HintReveal,
+  LabProgress,
+  ResetResult,
+  ScriptRun,
+  SolutionReveal,
+  StepProgress,
+} from '../../shared/lab-api.ts';
+import type { StepResult } from '../../shared/check-result.ts';
+import { sandboxDataDir } from '../../sandbox/sandbox-persistence.ts';
+import { existsSync } from 'node:fs';
+import { mkdir, rename } from 'node:fs/promises';
 import { HttpError, sendJson } from '../http-helpers.ts';
 import type { Route } from '../runner-server.ts';
 import type { RunnerContext } from '../runner-context.ts';
@@ -31,6 +42,24 @@ export interface SandboxAccess {
   whenRunning(lab: string, timeoutMs: number): Promise<void>;
   /** Ends the lab's shell (its folder is about to move to the backups); the page opens a new one. */
   endShell?(lab: string): Promise<void>;
+  /** When the data the running sandbox holds began (ISO), or null (see SessionManager). */
+  dataSince?(lab: string): string | null;
+}
+
+/**
+ * A check that fails after the sandbox started empty, while earlier passes predate that, is most
+ * likely about lost data, not about the learner's work: say so, and what brings it back.
+ */
+export function explainLostData(result: StepResult, progress: StepProgress[], dataSince: string | null): StepResult {
+  if (result.status === 'pass' || !dataSince) return result;
+  const since = Date.parse(dataSince);
+  const stale = progress.filter((p) => p.passedAt !== null && Date.parse(p.passedAt) < since);
+  if (!stale.length) return result;
+  const at = new Date(since).toISOString().slice(11, 16);
+  const note =
+    `The sandbox started empty at ${at} UTC, after ${stale.map((p) => p.step).join(', ')} passed: what those steps built in it is gone. ` +
+    'Press "Rebuild earlier steps" to replay them from their solutions (your workspace is backed up first), or Reset step.';
+  return { ...result, message: result.message ? `${result.message} ${note}` : note };
 }
 
 export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher = new WorkspaceWatcher()): Route[] {
@@ -67,6 +96,15 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
     return s;
   };
   const env = (labId: string) => ({ ...toolEnv(), ...(sandboxes.environment(labId) ?? {}) });
+  const explained = (l: LoadedLab, result: StepResult) =>
+    explainLostData(
+      result,
+      store.forLab(
+        l.id,
+        l.manifest.steps.map((x) => x.id),
+      ),
+      sandboxes.dataSince?.(l.id) ?? null,
+    );
   const requireSandbox = (labId: string) => {
     if (!sandboxes.environment(labId)) {
       throw new HttpError(
@@ -110,6 +148,7 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
           // Nothing here may reject unhandled: this runs in the background, and an unhandled
           // rejection would end the runner (a write-locked database did, issue 12).
           void serial(l.id, () => runStepChecks(l, current.step, { workspace, env: env(l.id) }))
+            .then((result) => explained(l, result))
             .then(async (result) => {
               await retryWhileBusy(
                 () => store.recordCheck(result),
@@ -155,7 +194,7 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
         const s = step(l, params['step']);
         const result = await serial(l.id, async () => {
           const workspace = await ensureWorkspace(l, ctx.dojoHome);
-          return runStepChecks(l, s.id, { workspace, env: env(l.id) });
+          return explained(l, await runStepChecks(l, s.id, { workspace, env: env(l.id) }));
         });
         await retryWhileBusy(() => store.recordCheck(result), `saving the check of ${l.id}/${s.id}`);
         sendJson(res, 200, result);
@@ -237,6 +276,17 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
           await sandboxes.endShell?.(l.id);
           if (hadSandbox) await sandboxes.stop(l.id);
           const { workspace, backup } = await resetWorkspace(l, ctx.dojoHome);
+          // The emulator must start empty too: its kept data goes to the backups, not away.
+          const data = sandboxDataDir(ctx.dojoHome, l.id, l.manifest.sandbox);
+          if (existsSync(data)) {
+            const aside = path.join(
+              ctx.dojoHome,
+              'backups',
+              `${l.id}-sandbox-data-${new Date().toISOString().replace(/[:.]/g, '-')}`,
+            );
+            await mkdir(path.dirname(aside), { recursive: true, mode: 0o700 });
+            await rename(data, aside);
+          }
           const replayed: string[] = [];
           const before = l.manifest.steps.slice(
             0,
@@ -271,6 +321,7 @@ export function sandboxAccessFrom(sessions: SessionManager, terminals?: Terminal
       await terminals?.get(lab)?.kill();
     },
     environment: (lab) => sessions.environment(lab),
+    dataSince: (lab) => sessions.dataSince(lab),
     start: (lab) => sessions.start(lab),
     stop: (lab) => sessions.stop(lab),
     whenRunning: (lab, timeoutMs) =>
