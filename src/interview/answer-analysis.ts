@@ -62,6 +62,9 @@ export interface AnswerAnalyzer {
 
 const VERBS = new Set(['VERB', 'AUX']);
 
+/** A pronoun or noun with a contracted verb ("it's", "we've", "I'd"; not a possessive "team's"). */
+const CONTRACTED_VERB = /^(?:i|we|you|they|he|she|it|that|there|what|who|here|where)['’](?:s|re|ve|ll|d|m)$/u;
+
 /** Words that open a fronted adverbial phrase: "Before plan and apply, Terraform takes the lock". */
 const FRONTING = new Set(['before', 'after', 'during', 'when', 'while', 'once', 'in', 'on', 'at', 'for', 'with', 'since', 'if']);
 
@@ -76,7 +79,7 @@ function joinFrontedPhrases(words: AnalysedWord[]): void {
     let j = i;
     while (j + 1 < words.length && words[j + 1]?.segment === w.segment) j++;
     const next = words[j + 1];
-    if (!next || next.breakBefore !== 'comma' || j - i >= 6) continue;
+    if (!next || next.breakBefore !== 'comma' || j - i >= 8) continue;
     for (let k = i; k <= j; k++) {
       const x = words[k];
       if (x) x.segment = next.segment;
@@ -99,6 +102,10 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
       clause: 0,
       deniedBy: [] as number[],
     };
+  });
+  // "it's", "we're", "I'd": wink splits off the verb, which the word (one token here) must keep.
+  tagged.forEach((t, i) => {
+    if (CONTRACTED_VERB.test(t.word) && tags[i]?.pos !== 'VERB') t.pos = 'AUX';
   });
   const words = canonicalTokens(tagged) as AnalysedWord[];
   joinFrontedPhrases(words);

@@ -67,7 +67,8 @@ const TASK = new RegExp(
 
 const SITUATION = new RegExp(
   [
-    String.raw`\bat (?:my|our|a|an|one) (?:last |previous |current |old |former |first )?(?:job|company|employer|role|team|startup|fintech|bank|retailer|client|scale-?up|agency|shop)`,
+    String.raw`\bat (?:my|our|a|an|one|the) (?:[\w-]+ ){0,2}(?:job|company|employer|role|team|startup|fintech|bank|retailer|client|scale-?up|agency|shop|firm|insurer|provider)\b`,
+    String.raw`\bin my (?:first|second|third|last) (?:year|month|week|job|role)\b`,
     String.raw`\bwe (?:had|ran|were running|were using|used to)\b`,
     String.raw`\bour (?:team|platform|company|pipeline|setup|stack|release|product)\b`,
     String.raw`\bthere (?:was|were)\b`,
@@ -87,7 +88,7 @@ const RESULT = new RegExp(
   [
     String.raw`\bas a result\b|\bthe result\b|\bresult(?:s|ed)? (?:was|were|in)\b`,
     String.raw`\bin the end\b|\bsince then\b|\bfrom then on\b|\bby the end\b|\bended up\b|\boutcome\b|\beventually\b`,
-    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|were happy|happier|stopped|disappeared|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact|got used to|took (?:most of |all )?(?:the |a )?(?:day|morning|afternoon|evening|night|week))\b`,
+    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|(?:was|were) (?:happy|happier|relieved|pleased)|happier|stopped|disappeared|(?:it|that|this) worked|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact|got used to|took (?:most of |all )?(?:the |a )?(?:day|morning|afternoon|evening|night|week))\b`,
     String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b|\bnot recurred\b|\bnever (?:happened|recurred)\b`,
     String.raw`\bin hindsight\b|\blooking back\b|\bi learned\b|\bi learnt\b|\bwe learned\b|\blesson\b`,
   ].join('|'),
@@ -275,7 +276,7 @@ export function checkStar(analysis: AnswerAnalysis): StarReport {
           ? STRONG_RESULT.test(text) || changed || (action && resultClause(analysis, s))
           : RESULT.test(text) || MEASURABLE.test(text)));
     if (free('result') && result) add('result', index, s.text);
-    const inResult = label === 'result' || section === 'result' || (free('result') && result);
+    const inResult = ((label === 'result' || section === 'result') && saysSomething(s)) || (free('result') && result);
     if (inResult && MEASURABLE.test(text)) measured.add(index);
     const beforeActions = firstAction < 0 || index < firstAction;
     // Scene-setting may be told in the negative ("we had no locking").

@@ -23,6 +23,9 @@ const ANSWER = [
   'We did not use a lock table; on S3 I set use_lockfile, so a .tflock object is created with a conditional write.',
 ].join(' ');
 const T0 = new Date('2026-03-02T09:00:00Z');
+// The first feedback of a page loads the feedback chunk and its language model (3.8 MB, which the
+// runner compresses on its first request): on a busy two-core machine that can take several seconds.
+const FIRST_FEEDBACK = { timeout: 30_000 };
 const DAY = 24 * 60 * 60 * 1000;
 
 // A fake microphone (Chromium's test device) that needs no permission prompt, for the recording test.
@@ -81,7 +84,7 @@ test('interview mode: countdown, feedback, rating, and the question is due again
   await page.getByRole('button', { name: 'Submit answer' }).click();
 
   const feedback = page.getByRole('region', { name: 'Feedback' });
-  await expect(page.getByRole('heading', { name: 'Feedback' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'Feedback' })).toBeFocused(FIRST_FEEDBACK);
   await expect(feedback.getByText('You hit 2 of 6 talking points.')).toBeVisible();
   await expect(feedback.locator('[data-point="lock-error"]')).toHaveAttribute('data-status', 'hit');
   // Each verdict explains itself in one line.
@@ -164,7 +167,7 @@ test('interview mode submits by itself when the time runs out, after a one-minut
   await page.clock.runFor(60_000);
   await expect(page.locator('[data-announcer]')).toHaveText('Time is up. Your answer was submitted.');
   const feedback = page.getByRole('region', { name: 'Feedback' });
-  await expect(feedback).toBeVisible();
+  await expect(feedback).toBeVisible(FIRST_FEEDBACK);
   // A behavioural question gets the STAR check.
   await expect(feedback.getByText('✓ Situation:')).toBeVisible();
   await expect(feedback.getByText('✓ Task:')).toBeVisible();
@@ -219,7 +222,7 @@ test('keyboard only: choose, answer, submit and rate without a mouse; axe finds 
   await page.keyboard.type('Terraform has to acquire the lock before plan and apply; -lock-timeout makes it wait.');
   await tabTo(/^Submit answer$/);
   await page.keyboard.press('Enter');
-  await expect(page.getByRole('heading', { name: 'Feedback' })).toBeFocused();
+  await expect(page.getByRole('heading', { name: 'Feedback' })).toBeFocused(FIRST_FEEDBACK);
   await expect(page.getByText('You hit 2 of 6 talking points.')).toBeVisible();
   await tabTo(/^Hard/);
   await page.keyboard.press('Enter');
@@ -249,7 +252,7 @@ test.describe('recording an answer', () => {
     await page.getByRole('button', { name: 'Submit answer' }).click();
 
     const feedback = page.getByRole('region', { name: 'Feedback' });
-    await expect(feedback.getByText(/^Recording: 0:0[12]\./)).toBeVisible();
+    await expect(feedback.getByText(/^Recording: 0:0[12]\./)).toBeVisible(FIRST_FEEDBACK);
     await expect(feedback.locator('[data-point="s3-lockfile"]')).toHaveAttribute('data-status', 'hit');
     await expect(feedback.getByText('Saved to the runner, on this machine.')).toBeVisible();
 

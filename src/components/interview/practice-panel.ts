@@ -5,8 +5,6 @@
  * back to idle. Everything works with the keyboard alone: focus moves to the answer box on start
  * and to the feedback heading on submit; time warnings are announced politely.
  */
-import { loadAnswerAnalyzer } from '../../interview/answer-analysis.ts';
-import { answerFeedback } from '../../interview/answer-feedback.ts';
 import { ApiError } from '../../interview/attempt-store-client.ts';
 import type { Attempt, Feedback, ReviewCard, SelfRating } from '../../shared/interview-api.ts';
 import type { InterviewEntry } from '../../shared/interview-entry.ts';
@@ -16,6 +14,15 @@ import { clockText } from './practice-panel/element.ts';
 import { renderFeedback } from './practice-panel/feedback-view.ts';
 import { renderHistory } from './practice-panel/history-view.ts';
 import { connectProgress, dueText, shortDate, type PracticeProgress } from './practice-progress.ts';
+
+/**
+ * The feedback engine (matcher, STAR check, wink-nlp and its English model) is a separate chunk,
+ * loaded on first use: the page's own script stays small and the model is fetched only by learners
+ * who answer.
+ */
+function loadFeedback(): Promise<typeof import('../../interview/answer-feedback-engine.ts')> {
+  return import('../../interview/answer-feedback-engine.ts');
+}
 
 type ClientEntry = Pick<InterviewEntry, 'kind' | 'talkingPoints'> & { id: string };
 type State = 'idle' | 'answering' | 'submitted' | 'rated';
@@ -192,10 +199,12 @@ export async function initPracticePanel(): Promise<void> {
   window.addEventListener('pagehide', () => recorder?.release());
 
   startButton.addEventListener('click', () => {
-    // Load the language model the feedback needs while the learner answers (about 1 MB gzipped,
-    // fetched once from this site): submitting then shows feedback at once. A failure here shows
-    // again, with its message, when the feedback is computed.
-    loadAnswerAnalyzer().catch(() => undefined);
+    // Load the feedback code and its language model while the learner answers (fetched once from
+    // this site, about 1 MB compressed): submitting then shows feedback at once. A failure here
+    // shows again, with its message, when the feedback is computed.
+    loadFeedback()
+      .then((m) => m.loadAnswerAnalyzer())
+      .catch(() => undefined);
     state = 'answering';
     recorded = null;
     warnedLowTime = false;
@@ -260,7 +269,16 @@ export async function initPracticePanel(): Promise<void> {
     const answerKind = audio && recorded ? 'audio' : 'text';
     const text = audio ? notes.value : answerText.value;
     const durationMs = answerKind === 'audio' && recorded ? recorded.durationMs : elapsed;
-    const feedback = await answerFeedback(entry, { text, answerKind, durationMs });
+    let feedback: Feedback;
+    try {
+      feedback = await (await loadFeedback()).answerFeedback(entry, { text, answerKind, durationMs });
+    } catch (err) {
+      // The feedback chunk or its model could not load (the site was rebuilt, the runner stopped):
+      // say so instead of leaving the page waiting.
+      answerError.textContent = `The feedback could not be computed (${(err as Error).message}). Reload the page and submit again.`;
+      submitButton.disabled = false;
+      return;
+    }
 
     renderFeedback(feedbackEls, entry.talkingPoints, feedback, text);
     showRating(feedback);

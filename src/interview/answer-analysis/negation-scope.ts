@@ -85,6 +85,8 @@ function finite(w: Word | undefined): boolean {
 function subjectAndVerb(words: readonly Word[], from: number): boolean {
   const first = words[from];
   if (!first) return false;
+  // "it's", "we've": subject and verb in one word.
+  if (first.pos === 'AUX' && /['’]/u.test(first.word)) return true;
   const segment = first.segment;
   if (SUBJECT_PRONOUNS.has(first.word)) {
     let k = from + 1;
@@ -145,6 +147,8 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   const w = word?.word;
   const next = words[i + 1]?.word;
   if (w === 'without') return true;
+  // "I skipped looking for the cause": what follows was not done.
+  if (w === 'skip' || w === 'skipped' || w === 'skipping') return true;
   if ((w === 'not' || w === 'never') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
   // "no" denies the noun phrase it opens ("there was no lock table", "with no guardrails").
   if (w === 'no' && next !== 'longer' && next !== 'more') return true;

@@ -37,12 +37,20 @@ const OPENERS = new Set(
  */
 function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
   if (w.pos === 'AUX') return true;
+  // wink tags some third-person verbs after a noun as plural nouns: "the rule blocks deleting" has a
+  // verb, "waves hooks order health" is a run of nouns.
+  const prev = item[i - 1];
+  const next = item[i + 1];
+  if (w.pos === 'NOUN' && /[^s]s$/u.test(w.word) && /^(?:NOUN|PRON)$/u.test(prev?.pos ?? '') && next) {
+    return !/^(?:NOUN|PROPN)$/u.test(next.pos) || !/[^s]s$/u.test(prev?.word ?? '');
+  }
   if (w.pos !== 'VERB' || w.word.endsWith('ing')) return false;
   if (w.word !== w.lemma) return true;
   const before = item[i - 1];
   const after = item[i + 1];
   // "DynamoDB lock table", "state lock file": a base-form "verb" between nouns is part of a noun.
-  if (/NOUN|PROPN|ADJ/u.test(before?.pos ?? '') && /NOUN|PROPN/u.test(after?.pos ?? '')) return false;
+  const pluralSubject = before?.pos === 'NOUN' && /[^s]s$/u.test(before.word);
+  if (!pluralSubject && /NOUN|PROPN|ADJ/u.test(before?.pos ?? '') && /NOUN|PROPN/u.test(after?.pos ?? '')) return false;
   if (after === undefined && i > 0) return false;
   const twoBefore = item[i - 2];
   const inNounPhrase =
