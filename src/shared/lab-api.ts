@@ -61,6 +61,12 @@ export type SolutionReveal = z.infer<typeof solutionRevealSchema>;
 export type ScriptRun = z.infer<typeof scriptRunSchema>;
 export type ResetResult = z.infer<typeof resetResultSchema>;
 
+/**
+ * The button that replays the earlier steps after the sandbox lost their data (a reset of the step
+ * the learner is on). A check message that names it in quotes gets the button on the page.
+ */
+export const REBUILD_LABEL = 'Rebuild earlier steps';
+
 export const labApi = {
   progress: (lab: string) => `/api/labs/${encodeURIComponent(lab)}/progress`,
   watch: (lab: string) => `/api/labs/${encodeURIComponent(lab)}/watch`,

@@ -8,6 +8,7 @@ import {
   hintRevealSchema,
   labApi,
   labProgressSchema,
+  REBUILD_LABEL,
   resetResultSchema,
   scriptRunSchema,
   solutionRevealSchema,
@@ -78,7 +79,12 @@ function showCompletion(): void {
   const link = document.querySelector<HTMLAnchorElement>('[data-current-step-link]');
   if (link && current) {
     link.href = `#${current.id}`;
-    link.textContent = `Back to step ${sections.indexOf(current) + 1}: ${current.querySelector('h2')?.textContent?.replace(/^\s*\d+\.\s*/, '').trim() ?? ''}`;
+    link.textContent = `Back to step ${sections.indexOf(current) + 1}: ${
+      current
+        .querySelector('h2')
+        ?.textContent?.replace(/^\s*\d+\.\s*/, '')
+        .trim() ?? ''
+    }`;
   } else if (link) {
     link.href = '#main';
     link.textContent = 'Back to the top of the lab';
@@ -125,9 +131,41 @@ function showResult(section: HTMLElement, result: StepResult): void {
     ul.append(...items);
     parts.push(ul);
   }
+  if (result.status !== 'pass' && result.message?.includes(`"${REBUILD_LABEL}"`)) {
+    // The runner says the sandbox lost what earlier steps built: one click replays them.
+    const rebuild = el('button', REBUILD_LABEL);
+    rebuild.type = 'button';
+    rebuild.dataset['action'] = 'rebuild';
+    parts.push(rebuild);
+  }
   parts.push(el('p', `Checked in ${result.durationMs} ms.`, 'muted'));
   box.replaceChildren(...parts);
   setBadge(section, result.status);
+}
+
+/** The progress last loaded: which step a rebuild resets to, which passes to re-verify. */
+let lastProgress: StepProgress[] = [];
+/** The sandbox's data epochs already re-verified against (once each). */
+const verifiedSince = new Set<string>();
+
+/**
+ * Re-checks the steps that passed before the data the sandbox holds now began (it restarted empty:
+ * LocalStack, or moto's kept data moved away): their badges show what is true now, not an old pass.
+ */
+async function reverify(dataSince: string | undefined): Promise<void> {
+  if (!dataSince || verifiedSince.has(dataSince) || !lastProgress.length) return;
+  verifiedSince.add(dataSince);
+  const since = Date.parse(dataSince);
+  for (const s of lastProgress) {
+    if (s.status !== 'pass' || !s.passedAt || Date.parse(s.passedAt) >= since) continue;
+    const section = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(s.step)}"]`);
+    if (!section) continue;
+    try {
+      showResult(section, await call(labApi.step(lab, s.step, 'check'), stepResultSchema, 'POST'));
+    } catch (err) {
+      showMessage(section, err instanceof Error ? err.message : String(err));
+    }
+  }
 }
 
 function showMessage(section: HTMLElement, text: string, cls = 'error-message', output?: string): void {
@@ -206,6 +244,26 @@ async function onAction(section: HTMLElement, button: HTMLButtonElement): Promis
           r.output,
         );
       });
+    } else if (action === 'rebuild') {
+      // Reset the step the learner is on: every step before it is replayed from its solution.
+      const target = lastProgress.find((p) => p.status !== 'pass') ?? lastProgress.at(-1);
+      if (!target) return;
+      const sectionOf = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(target.step)}"]`) ?? section;
+      if (
+        !window.confirm(
+          `Rebuild earlier steps? Your workspace is moved to a backup folder (nothing is deleted), the sandbox restarts empty, and every step before "${target.step}" is replayed from its solution.`,
+        )
+      )
+        return;
+      await busy(button, 'Rebuilding…', async () => {
+        const r = await call(labApi.step(lab, target.step, 'reset'), resetResultSchema, 'POST');
+        showMessage(
+          sectionOf,
+          `Rebuilt. ${r.backup ? `Your previous workspace is in ${r.backup}. ` : ''}Replayed: ${r.replayed.join(', ') || 'nothing'}.`,
+          'ok-message',
+        );
+        await loadProgress();
+      });
     } else if (action === 'reset') {
       if (
         !window.confirm(
@@ -242,6 +300,7 @@ async function loadProgress(): Promise<void> {
   const banner = document.querySelector<HTMLElement>('[data-runner-banner]');
   try {
     const p = await call(labApi.progress(lab), labProgressSchema);
+    lastProgress = p.steps;
     if (banner) banner.hidden = true;
     const ws = document.querySelector('[data-workspace]');
     if (ws) ws.textContent = p.workspace;
@@ -299,6 +358,12 @@ function wireViewSwitch(): void {
 if (root) {
   wireViewSwitch();
   document.addEventListener(SIGNED_OUT_EVENT, () => showRunnerBanner(SIGNED_OUT_MESSAGE));
+  // Sent by the sandbox panel each time the sandbox runs, with its status (dataSince).
+  let running: string | undefined;
+  document.addEventListener('dojo:sandbox-running', (event) => {
+    running = (event as CustomEvent<{ dataSince?: string }>).detail.dataSince;
+    void reverify(running);
+  });
   root.addEventListener('click', (event) => {
     const button = (event.target as HTMLElement).closest<HTMLButtonElement>('button[data-action]');
     const section = button?.closest<HTMLElement>('[data-step]');
@@ -306,5 +371,6 @@ if (root) {
   });
   void loadProgress().then(() => {
     if (document.querySelector('[data-runner-banner]')?.hasAttribute('hidden')) watchWorkspace();
+    void reverify(running);
   });
 }

@@ -19,6 +19,7 @@ import type {
   SolutionReveal,
   StepProgress,
 } from '../../shared/lab-api.ts';
+import { REBUILD_LABEL } from '../../shared/lab-api.ts';
 import type { StepResult } from '../../shared/check-result.ts';
 import { sandboxDataDir } from '../../sandbox/sandbox-persistence.ts';
 import { existsSync } from 'node:fs';
@@ -58,7 +59,7 @@ export function explainLostData(result: StepResult, progress: StepProgress[], da
   const at = new Date(since).toISOString().slice(11, 16);
   const note =
     `The sandbox started empty at ${at} UTC, after ${stale.map((p) => p.step).join(', ')} passed: what those steps built in it is gone. ` +
-    'Press "Rebuild earlier steps" to replay them from their solutions (your workspace is backed up first), or Reset step.';
+    `Press "${REBUILD_LABEL}" to replay them from their solutions (your workspace is backed up first), or Reset step.`;
   return { ...result, message: result.message ? `${result.message} ${note}` : note };
 }
 
