@@ -88,8 +88,8 @@ const RESULT = new RegExp(
   [
     String.raw`\bas a result\b|\bthe result\b|\bresult(?:s|ed)? (?:was|were|in)\b`,
     String.raw`\bin the end\b|\bsince then\b|\bfrom then on\b|\bby the end\b|\bended up\b|\boutcome\b|\beventually\b`,
-    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|(?:was|were) (?:happy|happier|relieved|pleased)|happier|stopped|disappeared|(?:it|that|this) worked|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact|got used to|took (?:most of |all )?(?:the |a )?(?:day|morning|afternoon|evening|night|week))\b`,
-    String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b|\bnot recurred\b|\bnever (?:happened|recurred)\b`,
+    String.raw`\b(?:reduced|dropped|fell|fallen|improved|increased|decreased|halved|doubled|saved|shortened|eliminated|went (?:from|down|up|to|out)|came back|(?:was|were) back|resumed|unblocked|shipped|recovered|lasted|took (?:us )?(?:about |under |over )?${NUMBER}|worked again|moving again|has caught|have caught|caught|flagged|reached|was adopted|(?:was|were) (?:happy|happier|relieved|pleased)|happier|stopped|disappeared|(?:it|that|this) worked|(?:was|were) (?:fixed|resolved|restored)|happened again|the same thing happened|caused|led to|went (?:fine|well|smoothly)|(?:is|was|were|are) down to|nobody noticed|no (?:customer |user )?impact|got used to|took (?:most of |all )?(?:the |a )?(?:day|morning|afternoon|evening|night|week))\b`,
+    String.raw`\bno (?:more|longer)\b|\bzero\b|\bhas(?:n't| not) (?:happened|recurred)\b|\bnot recurred\b|\bnever (?:happened|recurred)\b|\bsince[.!]?$`,
     String.raw`\bin hindsight\b|\blooking back\b|\bi learned\b|\bi learnt\b|\bwe learned\b|\blesson\b`,
   ].join('|'),
   'iu',
@@ -116,6 +116,8 @@ const MEASURABLE = new RegExp(
     String.raw`\b(?:an?|one) (?:hour|day|week|minute|month|quarter|sprint)\b`,
     String.raw`\b(?:zero|no) (?:incidents|outages|recurrences|orphaned|failed|failures|pages|tickets|stuck|accidental|violations|deletions)\b`,
     String.raw`\b(?:100|[1-9]\d?) ?percent\b`,
+    // "No claims have been deleted since": a count of zero.
+    String.raw`\b(?:zero|no) [a-z]+ (?:have|has|were|was) (?:been )?[a-z]+ed\b`,
   ].join('|'),
   'iu',
 );
@@ -267,7 +269,9 @@ export function checkStar(analysis: AnswerAnalysis): StarReport {
     if (free('action') && action && !task) add('action', index, s.text);
     const changed = RESULT.test(text) && MEASURABLE.test(text);
     // An action with its measured outcome ("…, which took two days") is already the result.
-    const afterActions = firstDeed >= 0 && (index > firstDeed || (index === firstDeed && changed));
+    // A story without deeds ("we didn't…") may still tell what followed.
+    const afterActions =
+      firstDeed >= 0 ? index > firstDeed || (index === firstDeed && changed) : index > 0 && sentences.length > 1;
     const result =
       explicit[index] === true ||
       lesson ||

@@ -199,12 +199,15 @@ export async function initPracticePanel(): Promise<void> {
   window.addEventListener('pagehide', () => recorder?.release());
 
   startButton.addEventListener('click', () => {
-    // Load the feedback code and its language model while the learner answers (fetched once from
-    // this site, about 1 MB compressed): submitting then shows feedback at once. A failure here
-    // shows again, with its message, when the feedback is computed.
-    loadFeedback()
-      .then((m) => m.loadAnswerAnalyzer())
-      .catch(() => undefined);
+    // Load the feedback code and its language model while the learner types (fetched once from this
+    // site, about 1 MB compressed): submitting then shows feedback at once. Not while recording:
+    // parsing the model takes the CPU for a second, which a recording should not compete with.
+    // A failure here shows again, with its message, when the feedback is computed.
+    if (method() !== 'audio') {
+      loadFeedback()
+        .then((m) => m.loadAnswerAnalyzer())
+        .catch(() => undefined);
+    }
     state = 'answering';
     recorded = null;
     warnedLowTime = false;

@@ -147,6 +147,8 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   const w = word?.word;
   const next = words[i + 1]?.word;
   if (w === 'without') return true;
+  // "we switched off self-heal", "turned off prune": what follows is disabled.
+  if (w === 'off' && /^(?:switch|turn)/u.test(words[i - 1]?.word ?? '') && !isVerb(words[i + 1])) return true;
   // "I skipped looking for the cause": what follows was not done.
   if (w === 'skip' || w === 'skipped' || w === 'skipping') return true;
   if ((w === 'not' || w === 'never') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
@@ -206,8 +208,7 @@ export function negationScopes(words: readonly Word[], starts: readonly boolean[
         // opens an embedded clause.
         const embedded =
           k + 1 < i &&
-          after?.pos === 'PRON' &&
-          SUBJECT_PRONOUNS.has(after.word) &&
+          ((after?.pos === 'PRON' && SUBJECT_PRONOUNS.has(after.word)) || (here?.word === 'sure' && after?.pos === 'DET')) &&
           (here?.pos === 'VERB' || here?.pos === 'ADJ');
         if (
           SOFT_WORDS.has(here?.word ?? '') ||

@@ -4,8 +4,9 @@
  * - none of its parts (cut at commas, colons, semicolons) is a claim of its own: three words or more
  *   with a finite verb and a subject or article ("Operations that write state take the lock: plan,
  *   apply, import." is a claim with an enumeration, not a list), and
- * - it has six or more words (chunks between spaces) and under 15 % of them are function words
- *   ("lock lock DynamoDB CI timeout retry force-unlock"), or it has three or more parts, most of
+ * - it has six or more words (chunks between spaces) and under 20 % of them are function words,
+ *   adjectives, adverbs or conjunctions ("lock lock DynamoDB CI timeout retry force-unlock"), or
+ *   it has three or more parts, most of
  *   them one to three words long ("Key words: S3 lockfile, conditional write, -lock=false.").
  */
 import type { AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
@@ -68,13 +69,24 @@ function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
  */
 function claimItem(item: readonly Word[], chunks: number): boolean {
   if (chunks < 3) return false;
+  // A question ("who holds it", "is it dead") asks; it does not claim.
+  const first = item[0];
+  if (first && (/^(?:who|what|which|why|how|where|when)$/u.test(first.word) || first.pos === 'AUX')) return false;
   const verbAt = item.findIndex((w, i) => finiteVerb(w, i, item));
   if (verbAt < 0) return false;
   if (item.some((w) => OPENERS.has(w.word))) return true;
-  const nounBefore = verbAt > 0 && /NOUN|PROPN|PRON/u.test(item[verbAt - 1]?.pos ?? '');
+  const verb = item[verbAt];
+  const before = item[verbAt - 1];
+  const nounBefore = verbAt > 0 && /NOUN|PROPN|PRON/u.test(before?.pos ?? '');
+  // A base-form "verb" after a singular noun is as likely a compound ("force unlock").
+  const agrees =
+    verb?.pos === 'AUX' || verb?.word !== verb?.lemma || (before?.pos === 'NOUN' && /[^s]s$/u.test(before.word));
   const functionShare = item.filter((w) => FUNCTION_POS.has(w.pos)).length / item.length;
-  return nounBefore && (chunks <= 5 || functionShare >= 0.12);
+  return nounBefore && agrees && (chunks <= 5 || functionShare >= 0.12);
 }
+
+/** Function words, modifiers and conjunctions: the grammar a keyword string lacks. */
+const GRAMMAR_POS = new Set([...FUNCTION_POS, 'ADJ', 'ADV', 'CCONJ', 'SCONJ']);
 
 /** Sentence number → kind. */
 export function sentenceKinds(text: string, words: readonly Word[]): Map<number, SentenceKind> {
@@ -102,8 +114,9 @@ export function sentenceKinds(text: string, words: readonly Word[]): Map<number,
     const chunkCount = (item: Word[]) => item.filter((w) => chunkFirst.includes(w)).length;
     const claim = items.some((item) => claimItem(item, chunkCount(item)));
     const short = items.filter((item) => chunkCount(item) <= 3).length;
+    const grammar = chunkFirst.filter((w) => GRAMMAR_POS.has(w.pos) || OPENERS.has(w.word)).length;
     const list =
-      !claim && ((chunks >= 6 && functionWords / chunks < 0.15) || (items.length >= 3 && short / items.length >= 0.6));
+      !claim && ((chunks >= 6 && grammar / chunks < 0.2) || (items.length >= 3 && short / items.length >= 0.6));
     const note = chunks <= 4 && functionWords === 0 && !ws.some((w) => w.pos === 'PRON');
     out.set(sentence, { list, note, chunks });
   }
