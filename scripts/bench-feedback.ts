@@ -5,10 +5,11 @@
  * - test/fixtures/interview-eval-fresh/: written after tuning; its first run showed generic faults that
  *   were then fixed, so it no longer counts as held out;
  * - test/fixtures/interview-eval-fresh2/: the same, a second round (its first run led to more fixes);
- * - test/fixtures/interview-eval-fresh3/: written after the last change to the matcher and the bank,
+ * - test/fixtures/interview-eval-fresh3/: a third round, likewise;
+ * - test/fixtures/interview-eval-fresh4/: written after the last change to the matcher and the bank,
  *   never tuned on: the honest held-out figures.
  *
- * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|all] [-- --verbose] [-- --json]
+ * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|all] [-- --verbose] [-- --json]
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -31,10 +32,11 @@ const sets: Record<string, string> = {
   fresh: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh'),
   fresh2: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh2'),
   fresh3: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh3'),
+  fresh4: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh4'),
 };
 const chosen = values.set === 'all' ? Object.keys(sets) : [values.set ?? ''];
 for (const name of chosen) {
-  if (!sets[name]) throw new Error(`expected --set eval, fresh, fresh2, fresh3 or all, found "${name}"`);
+  if (!sets[name]) throw new Error(`expected --set eval, fresh, fresh2, fresh3, fresh4 or all, found "${name}"`);
 }
 
 const bank = new Map<string, InterviewEntry>();
