@@ -1,0 +1,141 @@
+/**
+ * Lets the screen mirror skip text that can no longer be on the screen or in the scrollback.
+ *
+ * A long run of plain text (printable ASCII, tabs, CR, LF: `base64`, `yes`, a build log without
+ * colours) that ends with at least `keepLines` more lines changes the terminal's state only through
+ * those last lines: everything before them scrolls out of the scrollback, and plain text sets no
+ * mode, colour or tab stop. So the part of the run before a line boundary ("\r\n", cursor at column
+ * 0) that is followed by `keepLines` more lines of the same run can be replaced by "\r\n": the
+ * headless terminal ends in exactly the state it would have reached by parsing it all (tested
+ * against a full parse in test/unit/compact-output.test.ts).
+ *
+ * Two things make that false, and the compactor follows the byte stream to know them: a run that
+ * starts inside an escape sequence ("\x1b[32m" has plain bytes after the ESC), and a scroll region
+ * (DECSTBM): rows outside it never scroll, so what the run wrote there stays. Runs inside a
+ * sequence are not plain text, and nothing is skipped while a scroll region is set.
+ *
+ * One per terminal: it keeps the parser state across writes (a sequence may span two).
+ */
+
+/** Bytes that change nothing but the text and the cursor's row/column. */
+function plain(b: number): boolean {
+  return (b >= 0x20 && b <= 0x7e) || b === 0x0a || b === 0x0d || b === 0x09;
+}
+
+const CRLF = Buffer.from('\r\n');
+const ESC = 0x1b;
+
+type State = 'ground' | 'esc' | 'escIntermediate' | 'csi' | 'string' | 'stringEsc';
+
+export class OutputCompactor {
+  private state: State = 'ground';
+  /** CSI parameters and intermediates seen so far (to recognise DECSTBM and DECSTR). */
+  private csi = '';
+  private scrollRegion = false;
+  private readonly keepLines: number;
+  private readonly minSkip: number;
+
+  constructor(keepLines: number, minSkip = 64 * 1024) {
+    this.keepLines = keepLines;
+    this.minSkip = minSkip;
+  }
+
+  /**
+   * Follows `data` and, when `compact`, returns it with each skippable stretch of plain text
+   * replaced by "\r\n", and how many bytes fewer it has.
+   */
+  feed(data: Buffer, compact: boolean): { data: Buffer; skipped: number } {
+    const n = data.length;
+    const parts: Buffer[] = [];
+    let copiedTo = 0;
+    let skipped = 0;
+    let i = 0;
+    while (i < n) {
+      if (this.state === 'ground' && plain(data[i] as number)) {
+        // A run of plain text that starts in the ground state.
+        const start = i;
+        while (i < n && plain(data[i] as number)) i++;
+        if (compact && !this.scrollRegion && i - start >= this.minSkip) {
+          const cut = this.cutPoint(data, start, i);
+          if (cut > 0) {
+            parts.push(data.subarray(copiedTo, start), CRLF);
+            skipped += cut - start - CRLF.length;
+            copiedTo = cut;
+          }
+        }
+        continue;
+      }
+      this.step(data[i] as number);
+      i++;
+    }
+    if (!skipped) return { data, skipped: 0 };
+    parts.push(data.subarray(copiedTo));
+    return { data: Buffer.concat(parts), skipped };
+  }
+
+  /** The end of the skippable part of the run [start, end), or -1. */
+  private cutPoint(data: Buffer, start: number, end: number): number {
+    // From the end of the run, the keepLines-th line feed, then the "\r\n" boundary before it.
+    let lines = 0;
+    let j = end - 1;
+    for (; j >= start; j--) {
+      if (data[j] === 0x0a && ++lines === this.keepLines) break;
+    }
+    if (j < start) return -1;
+    for (let q = j - 1; q > start; q--) {
+      if (data[q] === 0x0a && data[q - 1] === 0x0d) return q + 1 - start >= this.minSkip ? q + 1 : -1;
+    }
+    return -1;
+  }
+
+  /** One byte outside a plain run, through a small ECMA-48 parser (just enough to know the state). */
+  private step(b: number): void {
+    switch (this.state) {
+      case 'ground':
+        if (b === ESC) this.state = 'esc';
+        return;
+      case 'esc':
+        if (b === 0x5b) {
+          this.state = 'csi';
+          this.csi = '';
+        } else if (b === 0x5d || b === 0x50 || b === 0x5f || b === 0x5e || b === 0x58) {
+          this.state = 'string'; // OSC, DCS, APC, PM, SOS: until BEL or ST
+        } else if (b >= 0x20 && b <= 0x2f) {
+          this.state = 'escIntermediate';
+        } else {
+          if (b === 0x63) this.scrollRegion = false; // RIS: full reset
+          this.state = b === ESC ? 'esc' : 'ground';
+        }
+        return;
+      case 'escIntermediate':
+        if (b >= 0x30 && b <= 0x7e) this.state = 'ground';
+        else if (b === ESC) this.state = 'esc';
+        return;
+      case 'csi':
+        if (b >= 0x40 && b <= 0x7e) {
+          if (b === 0x72 && !/[?<=>!$"' ]/.test(this.csi)) this.scrollRegion = this.csi.replace(/;/g, '') !== '';
+          if (b === 0x70 && this.csi === '!') this.scrollRegion = false; // DECSTR: soft reset
+          this.state = 'ground';
+        } else if (b === ESC) {
+          this.state = 'esc';
+        } else if (b >= 0x20 && b <= 0x3f && this.csi.length < 64) {
+          this.csi += String.fromCharCode(b);
+        } else if (b === 0x18 || b === 0x1a) {
+          this.state = 'ground'; // CAN, SUB cancel
+        }
+        return;
+      case 'string':
+        if (b === 0x07) this.state = 'ground';
+        else if (b === ESC) this.state = 'stringEsc';
+        return;
+      case 'stringEsc':
+        this.state = b === 0x5c ? 'ground' : b === ESC ? 'stringEsc' : 'string';
+        return;
+    }
+  }
+}
+
+/** One-shot form of OutputCompactor (tests, and a stream that starts in the ground state). */
+export function compactOutput(data: Buffer, keepLines: number, minSkip = 64 * 1024): { data: Buffer; skipped: number } {
+  return new OutputCompactor(keepLines, minSkip).feed(data, true);
+}
