@@ -6,6 +6,7 @@ import { checkBase } from './check-base.ts';
 import { judge, type Expectation } from './expectation.ts';
 import { regexOption } from './regex-option.ts';
 import { showJsonOf, type ShowJson } from './evidence/terraform-evidence.ts';
+import { NOTHING_APPLIED_HINT } from './terraform-resource.ts';
 
 const schema = strictFields({
   kind: z.literal('terraform.output'),
@@ -51,7 +52,11 @@ export function judgeOutput(o: Options, show: ShowJson): Assertion[] {
         expected: `output "${o.name}" in state`,
         found: names.length ? `outputs: ${names.join(', ')}` : 'no outputs in state',
         message: `output "${o.name}" not found (state has ${names.length ? names.join(', ') : 'no outputs'})`,
-        hint: o.hint ?? `Declare output "${o.name}" and run apply (outputs reach the state on apply).`,
+        hint:
+          o.hint ??
+          (show.values?.root_module.resources.length
+            ? `Declare output "${o.name}" and run apply (outputs reach the state on apply).`
+            : NOTHING_APPLIED_HINT.replace('the resource', `output "${o.name}"`)),
       },
     ];
   }

@@ -112,6 +112,9 @@ function nearMiss(o: Options, resources: StateResource[]): string {
   return near ? `; did you mean ${near}?` : '';
 }
 
+export const NOTHING_APPLIED_HINT =
+  'The state is empty: nothing has been applied here yet. Run init (once per workspace), then apply; declare the resource first only if the configuration lacks it.';
+
 /** Pure judgement over the resources in state. */
 export function judgeResources(o: Options, resources: StateResource[], location: string): Assertion[] {
   const target = describeTarget(o);
@@ -120,6 +123,9 @@ export function judgeResources(o: Options, resources: StateResource[], location:
   const listed = inState.length ? inState.slice(0, 8).join(', ') + (inState.length > 8 ? ', …' : '') : 'no resources';
   const out: Assertion[] = [];
   const miss = matched.length === 0 ? nearMiss(o, resources) : '';
+  // An empty state almost always means "not applied yet", not "not declared" (issue 12: before
+  // init, the starter's declared resources were reported as needing a declaration).
+  const nothingApplied = inState.length === 0 ? NOTHING_APPLIED_HINT : undefined;
   if (o.count !== undefined) {
     const ok = matched.length === o.count;
     out.push({
@@ -131,6 +137,7 @@ export function judgeResources(o: Options, resources: StateResource[], location:
         : `${target}: expected ${o.count} instance(s) in ${location}, found ${matched.length}${miss}`,
       hint:
         o.hint ??
+        nothingApplied ??
         (matched.length > o.count
           ? 'There are more instances than expected: check the for_each map or count in the configuration (and remove what should not exist), then apply.'
           : 'There are fewer instances than expected: check the for_each map or count in the configuration, then apply.'),
@@ -143,7 +150,7 @@ export function judgeResources(o: Options, resources: StateResource[], location:
       message: matched.length
         ? `${target} is in ${location}`
         : `${target} not found in ${location} (state has ${listed})${miss}`,
-      hint: o.hint ?? 'Declare the resource with that exact type and name, then run apply.',
+      hint: o.hint ?? nothingApplied ?? 'Declare the resource with that exact type and name, then run apply.',
     });
   }
   if (matched.length === 0) return out;
