@@ -8,7 +8,8 @@
  * backend and the AWS CLI both honour it).
  */
 import { startAwsEmulator } from '../src/sandbox/aws-emulator.ts';
-import { detectTerraformCli } from '../src/sandbox/terraform-cli.ts';
+import path from 'node:path';
+import { chooseTerraformCli } from '../src/sandbox/terraform-cli.ts';
 import { toolEnv, which } from '../src/sandbox/which.ts';
 import type { Sandbox, SandboxStartOptions, StartedSandbox } from '../src/sandbox/sandbox.ts';
 import type { SandboxProvides } from '../src/sandbox/sandbox-provides.ts';
@@ -22,7 +23,7 @@ export const provides = {
     AWS_SECRET_ACCESS_KEY: 'test',
     AWS_REGION: 'us-east-1 (also AWS_DEFAULT_REGION)',
     AWS_CONFIG_FILE: '/dev/null, so no real profile is read (also AWS_SHARED_CREDENTIALS_FILE)',
-    TF: 'the terraform or tofu binary (tofu first; DOJO_TERRAFORM=terraform|tofu chooses)',
+    TF: "the terraform or tofu binary: DOJO_TERRAFORM=terraform|tofu chooses; else the one the lab's first sandbox used while it is installed; else tofu first",
     DOJO_TERRAFORM: 'which flavour $TF is: terraform or tofu',
     CHECKPOINT_DISABLE: '1 (no version check calls home)',
   },
@@ -36,7 +37,11 @@ const awsEmulator: Sandbox = {
   async start(options: SandboxStartOptions): Promise<StartedSandbox> {
     const report = options.onProgress ?? (() => undefined);
     report({ phase: 'find-tools', message: 'Looking for terraform or tofu', percent: 5 });
-    const cli = await detectTerraformCli(undefined, process.env);
+    // Per lab and sticky: installing tofu later does not switch a lab begun with terraform.
+    const { cli, reason } = await chooseTerraformCli({
+      dojoHome: options.dojoHome,
+      lab: path.basename(options.workspace),
+    });
     report({ phase: 'start-emulator', message: 'Starting the AWS emulator on 127.0.0.1', percent: 20 });
     const emulator = await startAwsEmulator({
       ...(process.env['DOJO_AWS_EMULATOR'] ? {} : { prefer: which('moto_server') ? 'moto-process' : 'auto' }),
@@ -68,7 +73,11 @@ const awsEmulator: Sandbox = {
       id: 'aws-emulator',
       env,
       pids: [...emulator.pids],
-      services: { 'AWS emulator': emulator.description, Terraform: `${cli.flavor} ${cli.version} (${cli.binary})` },
+      services: {
+        'AWS emulator': emulator.description,
+        Terraform: `${cli.flavor} ${cli.version} (${cli.binary})`,
+        'Terraform choice': reason,
+      },
       persistence: emulator.persistence,
       stop: () => emulator.stop(),
       [Symbol.asyncDispose]: () => emulator.stop(),

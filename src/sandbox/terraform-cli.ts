@@ -121,7 +121,9 @@ export async function detectTerraformCli(
 /** Which CLI a lab's sandbox uses, and the sentence that tells the learner why. */
 export interface TerraformChoice {
   cli: TerraformCli;
-  /** E.g. "$TF is terraform 1.11.4 (/usr/local/bin/terraform), kept from this lab's first sandbox". */
+  /** Why this one, e.g. "kept from this lab's first sandbox; set DOJO_TERRAFORM=tofu … to switch". */
+  reason: string;
+  /** The whole sentence: "$TF is terraform 1.11.4 (/usr/local/bin/terraform), " + reason. */
   note: string;
 }
 
@@ -155,7 +157,11 @@ export async function chooseTerraformCli(
   const env = options.env ?? process.env;
   const file = path.join(options.dojoHome, 'terraform-cli', `${options.lab}.json`);
   const all = await detect(env);
-  const describe = (c: TerraformCli) => `$TF is ${c.flavor} ${c.version} (${c.binary})`;
+  const choice = (cli: TerraformCli, reason: string, sep = ', '): TerraformChoice => ({
+    cli,
+    reason,
+    note: `$TF is ${cli.flavor} ${cli.version} (${cli.binary})${sep}${reason}`,
+  });
   const other = (c: TerraformCli) => (c.flavor === 'tofu' ? 'terraform' : 'tofu');
   const remember = (c: TerraformCli) => {
     mkdirSync(path.dirname(file), { recursive: true });
@@ -167,25 +173,22 @@ export async function chooseTerraformCli(
     const pick = all.find((c) => c.flavor === wanted);
     if (!pick) throw new TerraformNotFoundError(wanted);
     remember(pick);
-    return { cli: pick, note: `${describe(pick)}, chosen by DOJO_TERRAFORM=${wanted}` };
+    return choice(pick, `chosen by DOJO_TERRAFORM=${wanted}`);
   }
 
   const recorded = readChoice(file);
   const kept = recorded ? all.find((c) => c.flavor === recorded.flavor) : undefined;
   if (kept) {
-    return {
-      cli: kept,
-      note: `${describe(kept)}, kept from this lab's first sandbox${all.some((c) => c !== kept) ? `; set DOJO_TERRAFORM=${other(kept)} and restart the sandbox to switch` : ''}`,
-    };
+    return choice(
+      kept,
+      `kept from this lab's first sandbox${all.some((c) => c !== kept) ? `; set DOJO_TERRAFORM=${other(kept)} and restart the sandbox to switch` : ''}`,
+    );
   }
   const pick = all[0];
   if (!pick) throw new TerraformNotFoundError('terraform or tofu');
   remember(pick);
   const alternative = all.some((c) => c !== pick) ? `; DOJO_TERRAFORM=${other(pick)} chooses the other one` : '';
-  return {
-    cli: pick,
-    note: recorded
-      ? `${describe(pick)}: this lab used ${recorded.flavor} (${recorded.binary}), which is no longer installed`
-      : `${describe(pick)}, found first${alternative}. This lab keeps it from now on`,
-  };
+  return recorded
+    ? choice(pick, `this lab used ${recorded.flavor} (${recorded.binary}), which is no longer installed`, ': ')
+    : choice(pick, `found first${alternative}. This lab keeps it from now on`);
 }
