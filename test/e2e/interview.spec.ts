@@ -240,9 +240,10 @@ test.describe('recording an answer', () => {
     await page.getByLabel('Recording yourself (the audio stays on this machine)').check();
     await page.getByRole('button', { name: 'Start answering' }).click();
     await expect(page.getByText('Recording… speak your answer, then press Stop recording.')).toBeVisible();
-    await page.waitForTimeout(1500); // real audio from the fake device
+    // Real audio from the fake device; on a busy machine the stop click may land a few seconds later.
+    await page.waitForTimeout(1500);
     await page.getByRole('button', { name: 'Stop recording' }).click();
-    await expect(page.getByText(/^Recorded 0:0[12]\./)).toBeVisible();
+    await expect(page.getByText(/^Recorded 0:0[1-5]\./)).toBeVisible();
     const playback = page.locator('[data-playback]');
     await expect(playback).toBeVisible();
     expect(await playback.getAttribute('src')).toMatch(/^blob:/);
@@ -252,7 +253,7 @@ test.describe('recording an answer', () => {
     await page.getByRole('button', { name: 'Submit answer' }).click();
 
     const feedback = page.getByRole('region', { name: 'Feedback' });
-    await expect(feedback.getByText(/^Recording: 0:0[12]\./)).toBeVisible(FIRST_FEEDBACK);
+    await expect(feedback.getByText(/^Recording: 0:0[1-5]\./)).toBeVisible(FIRST_FEEDBACK);
     await expect(feedback.locator('[data-point="s3-lockfile"]')).toHaveAttribute('data-status', 'hit');
     await expect(feedback.getByText('Saved to the runner, on this machine.')).toBeVisible();
 
