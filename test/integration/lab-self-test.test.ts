@@ -36,7 +36,10 @@ interface Report {
   }[];
 }
 
-async function labTest(lab: string, env: Record<string, string>): Promise<{ report: Report; exitCode?: number }> {
+async function labTest(
+  lab: string,
+  env: Record<string, string>,
+): Promise<{ report: Report; exitCode: number | undefined }> {
   const r = await execa(process.execPath, [dojo, 'lab', 'test', lab, '--json'], {
     cwd: repoRoot,
     env,
