@@ -138,9 +138,11 @@ export function judgeResources(o: Options, resources: StateResource[], location:
       hint:
         o.hint ??
         nothingApplied ??
-        (matched.length > o.count
-          ? 'There are more instances than expected: check the for_each map or count in the configuration (and remove what should not exist), then apply.'
-          : 'There are fewer instances than expected: check the for_each map or count in the configuration, then apply.'),
+        (ok
+          ? 'Check count/for_each in the configuration, then apply.'
+          : matched.length > o.count
+            ? 'There are more instances than expected: check the for_each map or count in the configuration (and remove what should not exist), then apply.'
+            : 'There are fewer instances than expected: check the for_each map or count in the configuration, then apply.'),
     });
   } else {
     out.push({
