@@ -12,7 +12,7 @@
  *   --identity   ask for uncompressed responses (Accept-Encoding: identity), as the runner served
  *                everything before it compressed
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -84,6 +84,30 @@ function collectScripts(page: Page): { scripts: Promise<Script>[] } {
 const home = await mkdtemp(path.join(os.tmpdir(), 'dojo-bench-pages-'));
 const ctx = createRunnerContext(home, labsDir);
 const runner = await startRunner({ port: 0, distDir: dist, ...allRoutes(ctx) });
+
+/**
+ * The cost of compressing on the fly: each script of the build fetched twice with brotli accepted,
+ * before the browser has asked for anything (the first request compresses, the second is served
+ * from the runner's cache).
+ */
+async function timeCompression(): Promise<{ file: string; bytes: number; firstMs: number; cachedMs: number }[]> {
+  const files = (await readdir(path.join(dist, '_astro'))).filter((f) => f.endsWith('.js'));
+  const get = async (file: string) => {
+    const t0 = performance.now();
+    const res = await fetch(`${runner.origin}/_astro/${file}`, { headers: { 'Accept-Encoding': 'br' } });
+    const bytes = (await res.arrayBuffer()).byteLength;
+    return { ms: performance.now() - t0, bytes };
+  };
+  const out = [];
+  for (const file of files) {
+    const first = await get(file);
+    const cached = await get(file);
+    out.push({ file, bytes: first.bytes, firstMs: first.ms, cachedMs: cached.ms });
+  }
+  return out.sort((a, b) => b.firstMs - a.firstMs);
+}
+const compression = values.identity ? [] : await timeCompression();
+
 const executablePath = chromiumPath();
 const browser = await chromium.launch({
   ...(executablePath ? { executablePath } : {}),
@@ -98,11 +122,12 @@ try {
       ...(values.identity ? { extraHTTPHeaders: { 'Accept-Encoding': 'identity' } } : {}),
     });
     const page = await context.newPage();
-    await page.goto(runner.launchUrl);
     const before = collectScripts(page);
+    // The token goes with the first request (the runner answers with its cookie and a redirect to
+    // the page), so no other page is loaded first and nothing comes from the browser's cache.
     // Not 'networkidle': the lab page keeps its progress streams open. The load event, then a
     // moment for anything loaded lazily without a learner's action.
-    await page.goto(`${runner.origin}${pathname}`, { waitUntil: 'load' });
+    await page.goto(`${runner.origin}${pathname}?token=${encodeURIComponent(runner.token)}`, { waitUntil: 'load' });
     await page.waitForTimeout(SETTLE_MS);
     rows.push({
       page: pathname,
@@ -135,7 +160,16 @@ try {
 const labBefore = rows.find((r) => r.page === `/labs/${LAB}/` && r.phase.startsWith('before'));
 const budgetOk = labBefore ? sum(labBefore.scripts, 'gzip') < BUDGET_GZIP_BYTES : false;
 if (values.json) {
-  console.log(JSON.stringify({ dist, identity: values.identity, budgetGzipBytes: BUDGET_GZIP_BYTES, budgetOk, rows }));
+  console.log(
+    JSON.stringify({
+      dist,
+      identity: values.identity,
+      budgetGzipBytes: BUDGET_GZIP_BYTES,
+      budgetOk,
+      rows,
+      compression,
+    }),
+  );
 } else {
   console.log(
     `bench:pages  ${dist}  (Chromium, 390 px wide; ${values.identity ? 'Accept-Encoding: identity' : 'compression as served'})\n`,
@@ -160,6 +194,15 @@ if (values.json) {
   const all = rows.flatMap((r) => r.scripts.map((s) => ({ ...s, page: r.page })));
   const unique = [...new Map(all.map((s) => [s.url, s])).values()].sort((a, b) => b.raw - a.raw).slice(0, 6);
   for (const s of unique) console.log(`  ${kb(s.raw).padStart(9)} raw  ${kb(s.gzip).padStart(8)} gzip  ${s.url}`);
+  if (compression.length) {
+    const total = (k: 'firstMs' | 'cachedMs') => compression.reduce((n, c) => n + c[k], 0);
+    const top = compression[0];
+    console.log(
+      `\nOn-the-fly compression (brotli q9, q5 over 1 MB), ${compression.length} scripts: first request ${total('firstMs').toFixed(0)} ms in all` +
+        (top ? ` (slowest ${top.firstMs.toFixed(0)} ms, ${top.file})` : '') +
+        `; from the cache ${total('cachedMs').toFixed(0)} ms in all`,
+    );
+  }
   if (labBefore) {
     console.log(
       `\nBudget: lab page JS before the terminal opens ${kb(sum(labBefore.scripts, 'gzip'))} gzipped, limit ${kb(BUDGET_GZIP_BYTES)}: ${budgetOk ? 'within' : 'OVER'}`,
