@@ -53,7 +53,7 @@ function showReadiness(card: HTMLElement, readiness: LabReadiness | undefined): 
   setLine(card, '[data-runnable]', badge('cannot run on this machine', 'fail'), why);
 }
 
-async function showProgress(card: HTMLElement, lab: string, r: { status: number; body: unknown }): Promise<void> {
+function showProgress(card: HTMLElement, r: { status: number; body: unknown }): void {
   const parsed = labProgressSchema.safeParse(r.body);
   if (!parsed.success) return setLine(card, '[data-progress]', 'Progress unavailable.');
   const steps = parsed.data.steps;
@@ -85,7 +85,7 @@ async function main(): Promise<void> {
   all.forEach((card, i) => {
     const r = progress[i];
     setLine(card, '[data-runnable]', badge('checking this machine…', 'neutral'));
-    if (r) void showProgress(card, card.dataset['lab'] ?? '', r);
+    if (r) showProgress(card, r);
   });
   const report = doctorReportSchema.safeParse((await doctor)?.body);
   const labs = new Map((report.success ? report.data.labs : []).map((l) => [l.id, l]));
