@@ -197,3 +197,49 @@ describe('terminal sessions (dojo start process)', () => {
     expect(await second.terminate()).toBe(0);
   });
 });
+
+describe('screen replay after a fast stream (the mirror skips what scrolled away)', () => {
+  it('replays exactly what a client that read every byte shows', async () => {
+    const { default: headless } = await import('@xterm/headless');
+    const t = await startTestRunner();
+    cleanups.push(async () => {
+      await t[Symbol.asyncDispose]();
+    });
+    const cols = 80;
+    const rows = 30;
+    const live = new headless.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
+    const term = await t.terminal('sleepy-lab', { cols, rows });
+    await term.attached;
+    let fed = 0;
+    const feed = async () => {
+      const all = Buffer.from(term.text(), 'utf8');
+      const chunk = all.subarray(fed);
+      fed = all.length;
+      await new Promise<void>((resolve) => live.write(chunk, resolve));
+    };
+    term.type('head -c 6000000 /dev/urandom | base64; printf "\\033[32mDONE-%s\\033[0m\\n" $((40+2))\r');
+    await term.waitForText(/DONE-42/, 120_000);
+    await new Promise((r) => setTimeout(r, 300));
+    await feed();
+    await term.close();
+    const again = await t.terminal('sleepy-lab', { cols, rows });
+    expect((await again.attached).resumed).toBe(true);
+    await again.waitForText('DONE-42', 10_000);
+    await new Promise((r) => setTimeout(r, 300));
+    const replayed = new headless.Terminal({ cols, rows, scrollback: 5000, allowProposedApi: true });
+    await new Promise<void>((resolve) => replayed.write(Buffer.from(again.text(), 'utf8'), resolve));
+    const lines = (x: InstanceType<typeof headless.Terminal>) => {
+      const b = x.buffer.active;
+      const out: string[] = [];
+      for (let i = 0; i < b.length; i++) out.push(b.getLine(i)?.translateToString(true) ?? '');
+      while (out.length && out.at(-1) === '') out.pop();
+      return out;
+    };
+    const want = lines(live);
+    const got = lines(replayed);
+    // The replay holds the scrollback and the screen: the same last rows, line for line.
+    expect(got.length).toBeGreaterThan(4000);
+    expect(got.slice(-4000)).toEqual(want.slice(-4000));
+    await again.close();
+  });
+});

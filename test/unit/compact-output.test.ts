@@ -87,8 +87,8 @@ describe('compactOutput', () => {
     );
     const boundary = data.indexOf('\x1b[38;5;208m') + 4; // inside the sequence
     const pieces = [data.subarray(0, 100_000), data.subarray(100_000, boundary), data.subarray(boundary)];
-    const compactor = new OutputCompactor(KEEP, 16 * 1024);
-    const compacted = pieces.map((p) => compactor.feed(p, true).data);
+    const compactor = new OutputCompactor(16 * 1024);
+    const compacted = pieces.map((p) => compactor.feed(p, KEEP).data);
     expect(await screenOf(compacted)).toEqual(await screenOf([data]));
   });
 
@@ -99,5 +99,15 @@ describe('compactOutput', () => {
     expect(compactOutput(coloured, 5000 + 24 + 2).skipped).toBe(0);
     const region = Buffer.from(`\x1b[2;10r${base64Lines(20_000)}`);
     expect(compactOutput(region, 5000 + 24 + 2).skipped).toBe(0);
+  });
+});
+
+describe('OutputCompactor.clone', () => {
+  it('compacting held bytes with a copy, then feeding them to the real one, keeps the screen identical', async () => {
+    const data = Buffer.from(`\x1b[36m${base64Lines(4000, 76, 20)}\x1b[0m\x1b]0;t\x07${base64Lines(4000, 76, 21)}$ `);
+    const compactor = new OutputCompactor(16 * 1024);
+    const once = compactor.clone().feed(data, KEEP).data;
+    const twice = compactor.feed(once, KEEP).data;
+    expect(await screenOf([twice])).toEqual(await screenOf([data]));
   });
 });

@@ -8,9 +8,10 @@
  * flow control needs to bound the queue. `serialize` resolves with the screen after everything
  * written before the call. If the worker dies the terminal keeps working; only replay is lost.
  *
- * The worker is kept at most POST_AHEAD bytes behind; what arrives meanwhile is held here, and
- * when it is posted, plain text that would scroll out of the scrollback anyway is skipped
- * (compact-output.ts). On a fast stream (`base64`, `yes`) the mirror then parses a small part of
+ * Output is held here for up to HOLD_MS (or HOLD_BYTES) and posted to the worker in one piece when
+ * it is idle, minus the plain text that would scroll out of the scrollback anyway
+ * (compact-output.ts): on a fast stream most bytes are never parsed, and the replay is the same.
+ * `serialize` and `resize` post what is held first, so nothing written before them is missed. On a fast stream (`base64`, `yes`) the mirror then parses a small part of
  * the bytes and the replayed screen is the same as if it had parsed all of them.
  */
 import { Worker } from 'node:worker_threads';
@@ -19,8 +20,10 @@ import { OutputCompactor } from './screen-mirror/compact-output.ts';
 
 const debug = createDebug('dojo:runner:pty');
 
-/** Bytes the worker may have queued before new output is held (and compacted) in the runner. */
-const POST_AHEAD = 256 * 1024;
+/** How long output may wait in the runner before it is posted to the worker. */
+const HOLD_MS = 250;
+/** Post as soon as the worker is idle once this much is held (flow control allows 4 MiB). */
+const HOLD_BYTES = 2 * 1024 * 1024;
 
 export type MirrorRequest =
   | { type: 'write'; data: Uint8Array }
@@ -48,6 +51,8 @@ export class ScreenMirror {
   /** Of those, bytes posted to the worker (the rest are held). */
   private posted = 0;
   private held: Buffer[] = [];
+  private heldBytes = 0;
+  private holdTimer: NodeJS.Timeout | null = null;
   private readonly scrollback: number;
   private readonly compactor: OutputCompactor;
   private readonly onParsed: (bytes: number) => void;
@@ -58,8 +63,7 @@ export class ScreenMirror {
     this.cols = options.cols;
     this.rows = options.rows;
     this.scrollback = options.scrollback;
-    // Enough lines to refill the scrollback and a screen of the tallest size the protocol allows.
-    this.compactor = new OutputCompactor(options.scrollback + 1000 + 2);
+    this.compactor = new OutputCompactor();
     this.onParsed = options.onParsed;
     this.worker = new Worker(new URL('./screen-mirror/mirror-worker.ts', import.meta.url), {
       workerData: { cols: options.cols, rows: options.rows, scrollback: options.scrollback },
@@ -71,7 +75,9 @@ export class ScreenMirror {
         this.pending -= message.bytes;
         this.posted -= message.bytes;
         this.onParsed(message.bytes);
-        if (this.held.length && this.posted < POST_AHEAD) this.postHeld();
+        if (this.posted === 0 && (this.heldBytes >= HOLD_BYTES || (this.held.length && !this.holdTimer))) {
+          this.postHeld();
+        }
       } else {
         this.waiting.get(message.id)?.(message.data);
         this.waiting.delete(message.id);
@@ -84,6 +90,7 @@ export class ScreenMirror {
       this.pending = 0;
       this.posted = 0;
       this.held = [];
+      this.heldBytes = 0;
       if (pending) this.onParsed(pending);
       for (const resolve of this.waiting.values()) resolve('');
       this.waiting.clear();
@@ -96,11 +103,18 @@ export class ScreenMirror {
       return;
     }
     this.pending += data.length;
-    if (this.posted < POST_AHEAD && !this.held.length) {
-      this.compactor.feed(data, false); // follows the escape-sequence state, skips nothing
-      this.post(data);
-    } else {
-      this.held.push(data);
+    this.held.push(data);
+    this.heldBytes += data.length;
+    if (this.heldBytes >= HOLD_BYTES && this.posted === 0) {
+      this.postHeld();
+    } else if (this.heldBytes >= HOLD_BYTES) {
+      this.compactHeld();
+    } else if (!this.holdTimer) {
+      this.holdTimer = setTimeout(() => {
+        this.holdTimer = null;
+        if (this.posted === 0) this.postHeld(); // else: when the worker reports it is done
+      }, HOLD_MS);
+      this.holdTimer.unref();
     }
   }
 
@@ -111,12 +125,30 @@ export class ScreenMirror {
     this.worker.postMessage({ type: 'write', data: copy } satisfies MirrorRequest, [copy.buffer]);
   }
 
+  /**
+   * The worker is still busy and much is held: skip what can be skipped now, so the held bytes (and
+   * flow control's count) stay small. A copy of the compactor's state is used: the held bytes go
+   * through the real one when posted (plain text does not change that state, so both agree).
+   */
+  private compactHeld(): void {
+    const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
+    const { data, skipped } = this.compactor.clone().feed(all, this.scrollback + this.rows + 2);
+    this.held = [data];
+    this.heldBytes = data.length;
+    if (skipped) {
+      this.pending -= skipped;
+      this.onParsed(skipped);
+    }
+  }
+
   /** Posts what was held, minus plain text the scrollback could not keep anyway. */
   private postHeld(): void {
     if (!this.held.length) return;
     const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
     this.held = [];
-    const { data, skipped } = this.compactor.feed(all, true);
+    this.heldBytes = 0;
+    // Lines that refill the scrollback and the screen at its current size (a resize posts first).
+    const { data, skipped } = this.compactor.feed(all, this.scrollback + this.rows + 2);
     if (skipped) {
       this.pending -= skipped;
       this.onParsed(skipped);
@@ -145,6 +177,7 @@ export class ScreenMirror {
   }
 
   dispose(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
     void this.worker.terminate();
     for (const resolve of this.waiting.values()) resolve('');
     this.waiting.clear();

@@ -32,19 +32,27 @@ export class OutputCompactor {
   /** CSI parameters and intermediates seen so far (to recognise DECSTBM and DECSTR). */
   private csi = '';
   private scrollRegion = false;
-  private readonly keepLines: number;
   private readonly minSkip: number;
 
-  constructor(keepLines: number, minSkip = 64 * 1024) {
-    this.keepLines = keepLines;
+  constructor(minSkip = 64 * 1024) {
     this.minSkip = minSkip;
   }
 
+  /** A compactor in the same parser state (to compact bytes that will be fed again later). */
+  clone(): OutputCompactor {
+    const copy = new OutputCompactor(this.minSkip);
+    copy.state = this.state;
+    copy.csi = this.csi;
+    copy.scrollRegion = this.scrollRegion;
+    return copy;
+  }
+
   /**
-   * Follows `data` and, when `compact`, returns it with each skippable stretch of plain text
-   * replaced by "\r\n", and how many bytes fewer it has.
+   * Follows `data` and, when `keepLines` > 0, returns it with each stretch of plain text that is
+   * followed by at least `keepLines` lines replaced by "\r\n", and how many bytes fewer it has.
    */
-  feed(data: Buffer, compact: boolean): { data: Buffer; skipped: number } {
+  feed(data: Buffer, keepLines: number): { data: Buffer; skipped: number } {
+    const compact = keepLines > 0;
     const n = data.length;
     const parts: Buffer[] = [];
     let copiedTo = 0;
@@ -56,7 +64,7 @@ export class OutputCompactor {
         const start = i;
         while (i < n && plain(data[i] as number)) i++;
         if (compact && !this.scrollRegion && i - start >= this.minSkip) {
-          const cut = this.cutPoint(data, start, i);
+          const cut = this.cutPoint(data, start, i, keepLines);
           if (cut > 0) {
             parts.push(data.subarray(copiedTo, start), CRLF);
             skipped += cut - start - CRLF.length;
@@ -74,12 +82,12 @@ export class OutputCompactor {
   }
 
   /** The end of the skippable part of the run [start, end), or -1. */
-  private cutPoint(data: Buffer, start: number, end: number): number {
+  private cutPoint(data: Buffer, start: number, end: number, keepLines: number): number {
     // From the end of the run, the keepLines-th line feed, then the "\r\n" boundary before it.
     let lines = 0;
     let j = end - 1;
     for (; j >= start; j--) {
-      if (data[j] === 0x0a && ++lines === this.keepLines) break;
+      if (data[j] === 0x0a && ++lines === keepLines) break;
     }
     if (j < start) return -1;
     for (let q = j - 1; q > start; q--) {
@@ -137,5 +145,5 @@ export class OutputCompactor {
 
 /** One-shot form of OutputCompactor (tests, and a stream that starts in the ground state). */
 export function compactOutput(data: Buffer, keepLines: number, minSkip = 64 * 1024): { data: Buffer; skipped: number } {
-  return new OutputCompactor(keepLines, minSkip).feed(data, true);
+  return new OutputCompactor(minSkip).feed(data, keepLines);
 }
