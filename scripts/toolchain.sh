@@ -37,7 +37,8 @@ KWOK_VERSION="0.8.0"
 ARGOCD_VERSION="3.6.1"     # the only Argo CD line the Go proxy can build (its gitops-engine is tagged)
 PROCESS_GOTOOLCHAIN="go1.27.3" # Argo CD 3.6 and Kubernetes 1.37 need Go >= 1.27; fetched from the proxy
 # LocalStack 4.14.0 is the last release that runs without an account; its dependencies are resolved
-# as of its release day (today's cbor2/pyOpenSSL break it) by uv, from PyPI, on Python >= 3.12.
+# as of its release day (today's cbor2/pyOpenSSL break it) by uv, from PyPI, on Python >= 3.13
+# (its localstack/utils/tagging.py imports warnings.deprecated, new in 3.13: S3 CreateBucket fails on 3.12).
 LOCALSTACK_VERSION="4.14.0"
 LOCALSTACK_EXCLUDE_NEWER="2026-03-20"
 UV_VERSION="0.11.7"
@@ -257,19 +258,19 @@ fi
 if want localstack; then
 phase localstack
 LS="$TC/localstack"
-ls_version() { "$LS/bin/python" -c 'import importlib.metadata as m; print(m.version("localstack-core"))' 2>/dev/null; }
+ls_version() { "$LS/bin/python" -c 'import sys, importlib.metadata as m; assert sys.version_info >= (3, 13); print(m.version("localstack-core"))' 2>/dev/null; }
 if [ -x "$LS/bin/python" ] && [ "$(ls_version)" = "$LOCALSTACK_VERSION" ]; then
   phase_end "cached localstack-core $LOCALSTACK_VERSION ($("$LS/bin/python" --version))"
 else
-  # LocalStack 4.14 needs Python >= 3.12 (3.11 fails at the first request on PEP 695 syntax).
+  # LocalStack 4.14 needs Python >= 3.13 (3.11 fails on PEP 695 syntax, 3.12 on warnings.deprecated).
   py=""
-  for c in "${DOJO_PYTHON:-}" python3.13 python3.12 "$(pyenv root 2>/dev/null)"/versions/3.1[2-9]*/bin/python3 "$HOME"/.pyenv/versions/3.1[2-9]*/bin/python3; do
+  for c in "${DOJO_PYTHON:-}" python3.14 python3.13 "$(pyenv root 2>/dev/null)"/versions/3.1[3-9]*/bin/python3 "$HOME"/.pyenv/versions/3.1[3-9]*/bin/python3; do
     [ -n "$c" ] || continue
     p="$(command -v "$c" 2>/dev/null || true)"; [ -x "$p" ] || continue
-    "$p" -c 'import sys; sys.exit(sys.version_info < (3, 12))' 2>/dev/null && { py="$p"; break; }
+    "$p" -c 'import sys; sys.exit(sys.version_info < (3, 13))' 2>/dev/null && { py="$p"; break; }
   done
   if [ -z "$py" ]; then
-    phase_end "SKIPPED: no Python >= 3.12 found (set DOJO_PYTHON to one); the process sandbox uses moto_server meanwhile"
+    phase_end "SKIPPED: no Python >= 3.13 found (set DOJO_PYTHON to one); website labs then need Docker"
   else
     rm -rf "$LS"
     "$py" -m venv "$LS"

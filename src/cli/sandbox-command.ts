@@ -24,7 +24,7 @@ const HELP = `Usage: dojo sandbox <provider|install> [options]
                       Kubernetes control plane, kwok and Argo CD from the Go module proxy (needs
                       Go >= 1.26; 12-15 min the first time on 2 cores, under a minute when the Go
                       cache is warm), redis-server (Debian package, as root), kustomize and helm, and
-                      LocalStack 4.14.0 from PyPI (needs Python >= 3.12). Runs scripts/toolchain.sh
+                      LocalStack 4.14.0 from PyPI (needs Python >= 3.13). Runs scripts/toolchain.sh
                       ${PROCESS_PHASES.join(' ')}; installs into .toolchain/ of this checkout.`;
 
 export async function sandboxCommand(args: string[]): Promise<number> {

@@ -210,7 +210,7 @@ const probes: Probe[] = [
     parse: () => null,
     install: {
       macos: 'Use Docker: the LocalStack container',
-      linux: 'npx dojo sandbox install (localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.12)',
+      linux: 'npx dojo sandbox install (localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.13)',
       windows: 'Use Docker Desktop: the LocalStack container',
     },
   },
@@ -325,7 +325,7 @@ export function checkRequirement(req: Requirement, tools: Map<ToolName, ToolRepo
     case 'aws-website':
       return has('docker') || has('localstack')
         ? null
-        : 'S3 website endpoints need LocalStack: in a container (start a Docker engine) or as a host process ("npx dojo sandbox install", needs Python >= 3.12).';
+        : 'S3 website endpoints need LocalStack: in a container (start a Docker engine) or as a host process ("npx dojo sandbox install", needs Python >= 3.13).';
     case 'kind':
       return has('kind') && has('docker')
         ? null

@@ -11,7 +11,7 @@
  * data folder, and its pid reaches `onProcess` before anything awaits, so the reaper can stop it
  * after a crash of the runner.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -38,14 +38,24 @@ import {
 export const LOCALSTACK_PROCESS_VERSION = '4.14.0';
 
 export const LOCALSTACK_PROCESS_INSTALL_HINT =
-  'Fix: run "npx dojo sandbox install" (installs localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.12), or use Docker.';
+  'Fix: run "npx dojo sandbox install" (installs localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.13), or use Docker.';
 
 /** The venv's python, when it has localstack-core installed; DOJO_LOCALSTACK_PYTHON overrides. */
 export function localStackPython(env: NodeJS.ProcessEnv = process.env): string | null {
   const fromEnv = env['DOJO_LOCALSTACK_PYTHON'];
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
   const py = path.join(localStackVenv, 'bin', 'python');
-  return existsSync(py) && existsSync(path.join(localStackVenv, 'bin', 'localstack')) ? py : null;
+  if (!existsSync(py)) return null;
+  // localstack-core has no `localstack` CLI; its runtime package is what must be there.
+  let libs: string[] = [];
+  try {
+    libs = readdirSync(path.join(localStackVenv, 'lib')).filter((d) => d.startsWith('python3'));
+  } catch {
+    return null;
+  }
+  return libs.some((d) => existsSync(path.join(localStackVenv, 'lib', d, 'site-packages', 'localstack', 'runtime', 'main.py')))
+    ? py
+    : null;
 }
 
 export interface LocalStackProcessOptions {
@@ -78,7 +88,7 @@ export class LocalStackProcess {
     }
     const services = o.services ?? ['s3', 'sts', 'iam'];
     const port = o.port ?? (await freePort());
-    await mkdir(path.join(o.dataDir, 'tmp'), { recursive: true, mode: 0o700 });
+    await mkdir(o.dataDir, { recursive: true, mode: 0o700 });
     const endpoint = `http://127.0.0.1:${port}`;
     const running = await startComponent(
       {
@@ -87,14 +97,17 @@ export class LocalStackProcess {
         args: ['-m', 'localstack.runtime.main'],
         env: baseEnvironment(env, {
           GATEWAY_LISTEN: `127.0.0.1:${port}`,
+          // The default (twisted) gateway ignores the host part of GATEWAY_LISTEN and binds every
+          // interface (a TODO in localstack 4.14's twisted.py); hypercorn binds what it is told.
+          GATEWAY_SERVER: 'hypercorn',
           SERVICES: services.join(','),
           // No DNS server, no certificate download, no usage events: nothing leaves the machine.
+          DNS_ADDRESS: '0',
           DNS_DISABLED: '1',
           SKIP_SSL_CERT_DOWNLOAD: '1',
           DISABLE_EVENTS: '1',
           LOCALSTACK_VOLUME_DIR: o.dataDir,
           FILESYSTEM_ROOT: path.join(o.dataDir, 'fs'),
-          TMPDIR: path.join(o.dataDir, 'tmp'),
           // Its own cache folder: a stale plux plugin index elsewhere makes it find no services.
           XDG_CACHE_HOME: path.join(o.dataDir, 'cache'),
           PYTHONUNBUFFERED: '1',

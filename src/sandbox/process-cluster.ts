@@ -105,6 +105,15 @@ function ownerOf(o: ProcessClusterOptions): ClusterRecord['owner'] {
   return o.ownerProcess ? { ...o.ownerProcess, what } : selfOwner(what);
 }
 
+async function portFreeWithin(port: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    if (await portIsFree(port)) return true;
+    if (Date.now() > deadline) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
 const PORT_ROLES = ['etcdClient', 'etcdPeer', 'etcdMetrics', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
 
 /** Every running component of a record (control plane and add-ons). */
@@ -195,7 +204,8 @@ export class ProcessCluster {
     try {
       await started.bootControlPlane(api, progress);
     } catch (err) {
-      await started.stop().catch(() => undefined);
+      // The lock is ours already: stop what was started without taking it again.
+      await started.stopProcesses().catch(() => undefined);
       throw err;
     } finally {
       api.close();
@@ -215,8 +225,10 @@ export class ProcessCluster {
     const ours = new Set(runningComponents(record).map((c) => c.pid));
     for (const role of PORT_ROLES) {
       const saved = record?.ports[role];
-      // A recorded port held by our own live process is still ours (warm check follows).
-      ports[role] = saved && (ours.size > 0 || (await portIsFree(saved))) ? saved : await freePort();
+      // A recorded port held by our own live process is still ours (warm check follows). A port
+      // just given up by a stopped component stays busy for a few seconds while its connections
+      // close: wait for it rather than move the API server and invalidate every kubeconfig.
+      ports[role] = saved && (ours.size > 0 || (await portFreeWithin(saved, 8000))) ? saved : await freePort();
     }
     const bins = findProcessBinaries(o.env ?? process.env);
     return {
@@ -300,7 +312,7 @@ export class StartedProcessCluster implements AsyncDisposable {
   /** A port kept in the record under `role`, allocated (and recorded) the first time it is asked for. */
   async port(role: string): Promise<number> {
     const saved = this.record.ports[role];
-    if (saved && (this.record.components.some((c) => isRunning(c)) ? true : await portIsFree(saved))) return saved;
+    if (saved && (this.record.components.some((c) => isRunning(c)) ? true : await portFreeWithin(saved, 8000))) return saved;
     const port = await freePort();
     this.record.ports[role] = port;
     writeClusterRecord(this.dojoHome, this.record);
@@ -399,8 +411,10 @@ export class StartedProcessCluster implements AsyncDisposable {
         await api.ensure('/api/v1/nodes', JSON.parse(fakeNodeManifest(nodeName)));
         await waitReady(kwok, `kwok to make Node ${nodeName} Ready`, async () => nodeReady(await api.request('GET', `/api/v1/nodes/${nodeName}`)), wait);
       })(),
-      // Pods need their namespace's "default" ServiceAccount, made by the controller-manager.
-      waitReady(cm, 'the default ServiceAccount', async () => (await api.request('GET', '/api/v1/namespaces/default/serviceaccounts/default')).status === 200, wait),
+      // Pods need their namespace's "default" ServiceAccount. The controller-manager makes it once
+      // its informers have synced (seconds on a busy machine); making the first one here lets
+      // work in "default" start at once, and later namespaces get theirs from the controller.
+      api.ensure('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }),
     ]);
     progress(`Cluster ${l.name} ready`, 0.95);
   }
@@ -413,14 +427,17 @@ export class StartedProcessCluster implements AsyncDisposable {
       writeClusterRecord(this.dojoHome, current);
       return;
     }
-    await withClusterLock(this.dojoHome, this.name, 'stop', async () => {
-      const latest = readClusterRecord(this.dojoHome, this.name) ?? current;
-      await stopComponents([...latest.components].reverse());
-      latest.components = [];
-      latest.owner = null;
-      writeClusterRecord(this.dojoHome, latest);
-      this.record = latest;
-    });
+    await withClusterLock(this.dojoHome, this.name, 'stop', () => this.stopProcesses());
+  }
+
+  /** @internal Ends the recorded processes (the caller holds the cluster's lock). */
+  async stopProcesses(): Promise<void> {
+    const latest = readClusterRecord(this.dojoHome, this.name) ?? this.record;
+    await stopComponents([...latest.components].reverse());
+    latest.components = [];
+    latest.owner = null;
+    writeClusterRecord(this.dojoHome, latest);
+    this.record = latest;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -117,7 +117,7 @@ function kubectl(): Kubectl {
   return new Kubectl(env['KUBECONFIG'] ?? '', { env });
 }
 
-type Assertion = { ok: boolean; message: string; expected: string; found: string };
+type Assertion = { ok: boolean; message: string; expected: string; found: string; hint?: string };
 type Check = { schema: { parse: (x: unknown) => unknown }; run: (o: never, c: never) => Promise<unknown> };
 async function check(c: Check, options: unknown): Promise<Assertion[]> {
   return (await c.run(
@@ -196,7 +196,14 @@ describe('Argo CD as processes', () => {
       'Banner: spring sale',
     );
     // Polling is 20 s; the webhook makes it seconds. Well under one poll proves the webhook did it.
-    const synced = await eventually('web synced to the new head', async () => (await app('web'))?.status?.['sync']?.revision === head, 60_000);
+    const synced = await eventually(
+      'web synced to the new head',
+      async () => {
+        const a = await app('web');
+        return a?.status?.['sync']?.revision === head && a.status['sync']?.status === 'Synced' && a.status['operationState']?.phase === 'Succeeded';
+      },
+      60_000,
+    );
     console.log(`commit pushed -> synced: ${synced.ms} ms`);
     const verdict = await check(argocdApp, { kind: 'argocd.app', name: 'web' });
     expect(failed(verdict)).toEqual([]);
@@ -226,14 +233,24 @@ describe('Argo CD as processes', () => {
     });
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false }))).toEqual([]);
 
+    // Without the webhook Argo CD has not looked at Git yet: the revision it knows is stale.
+    unannounce();
     const head = await commit('web/extra.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' }, data: { a: '1' } }), 'Add extra');
-    await eventually('manual OutOfSync on the new commit', async () => {
-      const a = await app('manual');
-      return a?.status?.['sync']?.status === 'OutOfSync';
-    });
-    const stale = await check(argocdApp, { kind: 'argocd.app', name: 'manual', sync: 'any' });
+    const stale = await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false });
     const revision = stale.find((a) => !a.ok);
     expect(revision?.expected ?? '').toContain(head.slice(0, 7));
+    expect(revision?.hint ?? '').toMatch(/has not seen your latest commit/);
+    unannounce = announcePushes(git!, argo!.webhook);
+
+    // Refreshed, it compares against the new head: OutOfSync, and the manual policy leaves it so.
+    await kubectl().run(['-n', 'argocd', 'annotate', 'application', 'manual', 'argocd.argoproj.io/refresh=normal', '--overwrite']);
+    await eventually('manual OutOfSync at the new head', async () => {
+      const a = await app('manual');
+      return a?.status?.['sync']?.status === 'OutOfSync' && a.status['sync']?.revision === head;
+    });
+    const history = ((await app('manual'))?.status?.['history'] ?? []) as { revision: string }[];
+    expect(history.at(-1)?.revision).not.toBe(head);
+    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false })).join('\n')).toMatch(/OutOfSync/);
   });
 
   it('Progressing while pods wait, Degraded past the progress deadline', async (ctx) => {

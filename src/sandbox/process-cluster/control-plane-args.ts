@@ -110,8 +110,9 @@ export function controllerManagerArgs(l: ControlPlaneLayout): string[] {
     `--cluster-signing-cert-file=${l.pki.caCert}`,
     `--cluster-signing-key-file=${l.pki.caKey}`,
     `--service-cluster-ip-range=${SERVICE_CIDR}`,
-    // Node lifecycle still runs (kwok keeps its leases fresh); cloud and IPAM controllers do not.
-    '--controllers=*,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller',
+    // The default set: node lifecycle runs (kwok keeps the leases fresh); cloud controllers are
+    // not part of kube-controller-manager any more, and node IPAM is off by default.
+    '--controllers=*',
     '--profiling=false',
   ];
 }
