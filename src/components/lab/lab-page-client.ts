@@ -341,6 +341,13 @@ function wireViewSwitch(): void {
     for (const b of buttons) b.setAttribute('aria-pressed', String(b.dataset['viewButton'] === view));
   };
   for (const b of buttons) b.addEventListener('click', () => show(b.dataset['viewButton'] ?? 'steps'));
+  // The pane the learner works in is the one a narrow window keeps showing: typing in the terminal
+  // and then making the window narrower must not hide the terminal.
+  root?.addEventListener('focusin', (event) => {
+    const target = event.target as HTMLElement;
+    if (target.closest('.workbench')) show('terminal');
+    else if (target.closest('article')) show('steps');
+  });
   // Links from the workbench to a step show the steps first, so the browser can scroll to it.
   for (const link of document.querySelectorAll<HTMLAnchorElement>('.workbench a[href^="#"]')) {
     link.addEventListener('click', () => show('steps'));
