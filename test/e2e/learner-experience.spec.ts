@@ -42,6 +42,11 @@ async function ownRunner(options: { token: string; port?: number }): Promise<{
   };
 }
 
+/** The terminal's region on the lab page, found the way assistive technology finds it. */
+function terminalRegion(page: Page) {
+  return page.getByRole('complementary', { name: 'Sandbox and terminal' }).getByRole('region', { name: 'Terminal' });
+}
+
 /**
  * Opens the lab page with the launch cookie and waits until the terminal is connected to the shell
  * it keeps: the page starts the sandbox, and an untouched shell is swapped for one with its
@@ -52,7 +57,7 @@ async function openLabPage(page: Page, runner: StartedRunner) {
   await page.goto(`${runner.origin}${LAB_PAGE}`);
   const sandbox = page.locator('dojo-sandbox-progress');
   await expect(sandbox).toHaveAttribute('data-state', /^(running|failed)$/, { timeout: 60_000 });
-  const terminal = page.locator('#terminal');
+  const terminal = terminalRegion(page);
   const ready = (await sandbox.getAttribute('data-state')) === 'running' ? 'sandbox environment loaded' : 'Connected';
   await expect(terminal.locator('[data-status]')).toContainText(ready, { timeout: 30_000 });
   return terminal;
@@ -60,9 +65,9 @@ async function openLabPage(page: Page, runner: StartedRunner) {
 
 test('axe finds no serious violation on the catalog, lab, interview and 404 pages', async ({ page, runner }) => {
   await page.goto(runner.launchUrl);
-  await expect(page.locator('[data-lab="terraform-state"] [data-progress]')).toContainText('steps', {
-    timeout: 15_000,
-  });
+  // With each lab's status filled in (its badges are part of what axe judges).
+  const status = page.locator('[data-lab="terraform-state"] [data-progress]');
+  if (await status.count()) await expect(status).toContainText('steps', { timeout: 15_000 });
   expect(await seriousViolations(page), 'catalog').toEqual([]);
 
   const terminal = await openLabPage(page, runner);
@@ -115,7 +120,7 @@ test('390 px wide: no page scrolls sideways, and the lab terminal is one tap awa
   await expect(toTerminal).toBeInViewport();
   await toTerminal.click();
   await expect(toTerminal).toHaveAttribute('aria-pressed', 'true');
-  const terminal = page.locator('#terminal');
+  const terminal = terminalRegion(page);
   await expect(terminal.locator('[data-status]')).toContainText('Connected', { timeout: 30_000 });
   expect(scripts.some((s) => s.includes('terminal-client'))).toBe(true);
   // The terminal's screen starts within the first screenful, not 8,000 px down.
@@ -287,7 +292,7 @@ test('keyboard only: complete the first step of terraform-state, then axe with a
   await page.goto(`${runner.origin}${LAB_PAGE}`);
   const bench = page.getByRole('complementary', { name: 'Sandbox and terminal' });
   await expect(bench.locator('[data-state]').first()).toHaveText(/running/, { timeout: 60_000 });
-  const terminal = page.locator('#terminal');
+  const terminal = terminalRegion(page);
   await expect(terminal.locator('[data-status]')).toContainText('sandbox environment loaded', { timeout: 30_000 });
 
   await page.keyboard.press('Tab');
