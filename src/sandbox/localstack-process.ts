@@ -15,7 +15,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { execa } from 'execa';
-import { localStackVenv } from '../shared/paths.ts';
+import { localStackVenvs } from '../shared/paths.ts';
 import { freePort } from './free-port.ts';
 import {
   getWithHost,
@@ -38,24 +38,25 @@ import {
 export const LOCALSTACK_PROCESS_VERSION = '4.14.0';
 
 export const LOCALSTACK_PROCESS_INSTALL_HINT =
-  'Fix: run "npx dojo sandbox install" (installs localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.13), or use Docker.';
+  'Fix: run "npx dojo sandbox install" (installs localstack-core 4.14.0 from PyPI into ~/.cache/gitops-dojo/localstack; needs Python >= 3.13), or use Docker.';
 
 /** The venv's python, when it has localstack-core installed; DOJO_LOCALSTACK_PYTHON overrides. */
 export function localStackPython(env: NodeJS.ProcessEnv = process.env): string | null {
   const fromEnv = env['DOJO_LOCALSTACK_PYTHON'];
   if (fromEnv) return existsSync(fromEnv) ? fromEnv : null;
-  const py = path.join(localStackVenv, 'bin', 'python');
-  if (!existsSync(py)) return null;
-  // localstack-core has no `localstack` CLI; its runtime package is what must be there.
-  let libs: string[] = [];
-  try {
-    libs = readdirSync(path.join(localStackVenv, 'lib')).filter((d) => d.startsWith('python3'));
-  } catch {
-    return null;
+  for (const venv of localStackVenvs(env)) {
+    const py = path.join(venv, 'bin', 'python');
+    if (!existsSync(py)) continue;
+    // localstack-core has no `localstack` CLI; its runtime package is what must be there.
+    let libs: string[] = [];
+    try {
+      libs = readdirSync(path.join(venv, 'lib')).filter((d) => d.startsWith('python3'));
+    } catch {
+      continue;
+    }
+    if (libs.some((d) => existsSync(path.join(venv, 'lib', d, 'site-packages', 'localstack', 'runtime', 'main.py')))) return py;
   }
-  return libs.some((d) => existsSync(path.join(localStackVenv, 'lib', d, 'site-packages', 'localstack', 'runtime', 'main.py')))
-    ? py
-    : null;
+  return null;
 }
 
 export interface LocalStackProcessOptions {
@@ -82,7 +83,7 @@ export class LocalStackProcess {
     const python = localStackPython(env);
     if (!python) {
       throw new LocalStackError(
-        `expected LocalStack ${LOCALSTACK_PROCESS_VERSION} installed as a host process (${path.join(localStackVenv, 'bin', 'python')}), found none.`,
+        `expected LocalStack ${LOCALSTACK_PROCESS_VERSION} installed as a host process (a venv in ${localStackVenvs(env).join(' or ')}), found none.`,
         LOCALSTACK_PROCESS_INSTALL_HINT,
       );
     }

@@ -1,13 +1,14 @@
 /**
  * Where the process provider's programs are: the build of scripts/toolchain.sh (phases
- * process-cluster and redis) in `.toolchain/process-cluster/`, or a folder named by
- * DOJO_PROCESS_CLUSTER_HOME with the same layout (`bin/`, `share/`). The build's own folder is
+ * process-cluster and redis), installed once per user in ~/.cache/gitops-dojo/process-cluster
+ * (shared by every checkout, so a fresh clone finds it; `.toolchain/process-cluster` links to it),
+ * or a folder named by DOJO_PROCESS_CLUSTER_HOME with the same layout (`bin/`, `share/`). The build's own folder is
  * searched before PATH for the Kubernetes programs, because a kubectl or etcd already on PATH is
  * usually another version than the one the sandbox was built and tested with.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { processClusterHome } from '../shared/paths.ts';
+import { processClusterHomes } from '../shared/paths.ts';
 import { which } from './which.ts';
 
 export const PROCESS_PROGRAMS = [
@@ -44,8 +45,11 @@ export interface ProcessBinaries {
 export const PROCESS_INSTALL_HINT =
   'Fix: run "npx dojo sandbox install" (builds them from the Go module proxy with Go >= 1.26: 12-15 min the first time on 2 cores, under a minute with a warm Go cache, and installs redis-server), or install Docker and use DOJO_PROVIDER=docker.';
 
+/** DOJO_PROCESS_CLUSTER_HOME, else this checkout's .toolchain/process-cluster, else the per-user install. */
 export function processClusterRoot(env: NodeJS.ProcessEnv = process.env): string {
-  return path.resolve(env['DOJO_PROCESS_CLUSTER_HOME'] ?? processClusterHome);
+  if (env['DOJO_PROCESS_CLUSTER_HOME']) return path.resolve(env['DOJO_PROCESS_CLUSTER_HOME']);
+  const homes = processClusterHomes(env);
+  return homes.find((h) => existsSync(path.join(h, 'bin', 'kube-apiserver'))) ?? homes[homes.length - 1] ?? '';
 }
 
 export function findProcessBinaries(env: NodeJS.ProcessEnv = process.env): ProcessBinaries {

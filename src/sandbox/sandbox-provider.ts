@@ -75,12 +75,12 @@ export function chooseProvider(env: NodeJS.ProcessEnv, probe: ProviderProbe): Pr
     return { provider: 'process', reason: `${PROVIDER_VARIABLE}=process`, engine: null };
   }
   if (!probe.engineProblem) {
-    return { provider: 'docker', reason: 'a container engine answered (auto)', engine: probe.engine };
+    return { provider: 'docker', reason: 'auto: a container engine answered', engine: probe.engine };
   }
   if (!probe.processProblem) {
     return {
       provider: 'process',
-      reason: `no container engine answered, and the process sandbox is installed (auto): ${shorten(probe.engineProblem)}`,
+      reason: `auto: Docker is not usable here (${shorten(probe.engineProblem)}), and the process sandbox is installed`,
       engine: null,
     };
   }

@@ -10,16 +10,34 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const labsDir = path.join(repoRoot, 'labs');
 export const interviewDir = path.join(repoRoot, 'interview');
 export const distDir = path.join(repoRoot, 'dist');
+/**
+ * Where the process sandbox is installed once per user and shared by every checkout
+ * (scripts/toolchain.sh phases process-cluster and localstack; `.toolchain/` links to it).
+ */
+export function sharedToolchainDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env['DOJO_SHARED_TOOLCHAIN']) return path.resolve(env['DOJO_SHARED_TOOLCHAIN']);
+  return path.join(env['XDG_CACHE_HOME'] ?? path.join(os.homedir(), '.cache'), 'gitops-dojo');
+}
 /** Tools installed by scripts/toolchain.sh; searched after PATH so a developer's checkout finds them. */
 export const toolchainBinDirs = [
   path.join(repoRoot, '.toolchain', 'bin'),
   path.join(repoRoot, '.toolchain', 'venv', 'bin'),
   path.join(repoRoot, '.toolchain', 'process-cluster', 'bin'),
+  path.join(sharedToolchainDir(), 'process-cluster', 'bin'),
 ];
-/** The process sandbox's build (scripts/toolchain.sh phase process-cluster): binaries and the YAML they need. */
-export const processClusterHome = path.join(repoRoot, '.toolchain', 'process-cluster');
-/** LocalStack installed as a host process (phase localstack): a venv with localstack-core. */
-export const localStackVenv = path.join(repoRoot, '.toolchain', 'localstack');
+/** The process sandbox's build: binaries and the YAML they need, this checkout's link first. */
+export function processClusterHomes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [path.join(repoRoot, '.toolchain', 'process-cluster'), path.join(sharedToolchainDir(env), 'process-cluster')];
+}
+/** LocalStack installed as a host process: a venv with localstack-core. */
+export function localStackVenvs(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [path.join(repoRoot, '.toolchain', 'localstack'), path.join(sharedToolchainDir(env), 'localstack')];
+}
+
+/** Gitea built from its Go module (scripts/toolchain.sh phase gitea): `bin/gitea` and `share/` (templates, options, public). */
+export function giteaHomes(env: NodeJS.ProcessEnv = process.env): string[] {
+  return [path.join(repoRoot, '.toolchain', 'gitea'), path.join(sharedToolchainDir(env), 'gitea')];
+}
 
 export function dojoHome(env: NodeJS.ProcessEnv = process.env): string {
   if (env['DOJO_HOME']) return path.resolve(env['DOJO_HOME']);

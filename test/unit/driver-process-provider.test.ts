@@ -32,7 +32,8 @@ describe('choosing the sandbox provider', () => {
     expect(chooseProvider({}, probe({})).provider).toBe('docker');
     const p = chooseProvider({}, probe({ engineProblem: engineDown }));
     expect(p.provider).toBe('process');
-    expect(p.reason).toMatch(/^no container engine answered, and the process sandbox is installed \(auto\): The docker CLI/);
+    expect(p.reason).toMatch(/^auto: Docker is not usable here \(The docker CLI is installed but no container engine answered/);
+    expect(p.reason).toMatch(/and the process sandbox is installed$/);
   });
 
   it('honours DOJO_PROVIDER, and refuses a choice that cannot run, naming the fix', () => {
