@@ -42,18 +42,32 @@ describe('choosing the AWS emulator', () => {
       /moto_server is not on PATH\. Fix: pip install "moto\[server\]"/,
     );
     expect(() => chooseAwsEmulator({ env: { DOJO_AWS_EMULATOR: 'minio' } }, withEngine)).toThrow(
-      /expected DOJO_AWS_EMULATOR to be one of auto, localstack, moto-container, moto-process, found "minio"/,
+      /expected DOJO_AWS_EMULATOR to be one of auto, localstack, localstack-process, moto-container, moto-process, found "minio"/,
     );
   });
 
   it('insists on LocalStack for labs that serve websites, and says why', () => {
     expect(chooseAwsEmulator({ env: {}, needsWebsite: true }, withEngine)).toBe('localstack');
     expect(() => chooseAwsEmulator({ env: {}, needsWebsite: true }, noEngine(true))).toThrow(
-      /serves a website from S3, which needs LocalStack in a container\. The docker CLI/,
+      /serves a website from S3, which needs LocalStack \(moto does not serve website endpoints\): in a container \(The docker CLI.*\) or as a host process \(not installed\)\. Fix: run "npx dojo sandbox install"/,
+    );
+    // Without an engine, LocalStack as a host process serves them.
+    expect(chooseAwsEmulator({ env: {}, needsWebsite: true }, { ...noEngine(true), localStackProcess: true })).toBe(
+      'localstack-process',
     );
     expect(() =>
       chooseAwsEmulator({ env: { DOJO_AWS_EMULATOR: 'moto-process' }, needsWebsite: true }, noEngine(true)),
     ).toThrow(/only LocalStack serves/);
+  });
+
+  it('follows the sandbox provider: process never picks a container, docker never a host process', () => {
+    const both = { engineProblem: null, motoServer: true, localStackProcess: true };
+    expect(chooseAwsEmulator({ env: {}, provider: 'process' }, both)).toBe('moto-process');
+    expect(chooseAwsEmulator({ env: {}, provider: 'process', needsWebsite: true }, both)).toBe('localstack-process');
+    expect(chooseAwsEmulator({ env: {}, provider: 'docker', needsWebsite: true }, both)).toBe('localstack');
+    expect(() => chooseAwsEmulator({ env: {}, provider: 'docker' }, { ...noEngine(true), localStackProcess: true })).toThrow(
+      /the docker provider was chosen \(DOJO_PROVIDER=docker\), but The docker CLI/,
+    );
   });
 
   it('names both ways out when nothing can run', () => {

@@ -32,18 +32,25 @@ describe('gitops sandbox', () => {
       `#!/bin/sh\necho "${(await captured('docker-version.no-engine.stderr')).trim()}" >&2\nexit 1\n`,
     );
     await chmod(path.join(bin, 'docker'), 0o755);
-    const env = { ...process.env, PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` };
+    // Docker chosen explicitly: its problem is named first, with the way out.
+    const env = { ...process.env, DOJO_PROVIDER: 'docker', PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` };
     const { problems } = await preflight(env);
     expect(problems[0]).toMatch(
       /^Docker or Podman: The docker CLI is installed but no container engine answered \(docker: Cannot connect to the Docker daemon/,
     );
+    // Neither Docker nor the process sandbox: both ways out are named.
+    const neither = await preflight({ ...env, DOJO_PROVIDER: 'auto', DOJO_PROCESS_CLUSTER_HOME: path.join(dir.path, 'none') });
+    expect(neither.problems.slice(0, 2)).toEqual([
+      expect.stringMatching(/^Docker or Podman: The docker CLI is installed but no container engine answered/),
+      expect.stringMatching(/^Without Docker: the process provider needs .*share\/kwok\/stages.yaml.*Fix: run "npx dojo sandbox install"/),
+    ]);
     expect(new SandboxRequirementsError(problems).message).toMatch(
       /^The gitops sandbox cannot start on this machine\. Missing:\n {2}- Docker or Podman: /,
     );
   });
 
   it('fails start() on a machine without an engine with the requirements error, and nothing else', async () => {
-    const { problems } = await preflight();
+    const { problems } = await preflight({ ...process.env, DOJO_PROVIDER: 'docker' });
     await using dir = await tempDir('gitops');
     if (problems.length === 0) {
       // Every tool is here: starting for real is the docker suite's job (test/docker/).
@@ -51,9 +58,16 @@ describe('gitops sandbox', () => {
       return;
     }
     const events: SandboxProgress[] = [];
-    await expect(
-      gitops.start({ workspace: dir.path, dojoHome: dir.path, onProgress: (p) => events.push(p) }),
-    ).rejects.toBeInstanceOf(SandboxRequirementsError);
+    const saved = process.env['DOJO_PROVIDER'];
+    process.env['DOJO_PROVIDER'] = 'docker';
+    try {
+      await expect(
+        gitops.start({ workspace: dir.path, dojoHome: dir.path, onProgress: (p) => events.push(p) }),
+      ).rejects.toBeInstanceOf(SandboxRequirementsError);
+    } finally {
+      if (saved === undefined) delete process.env['DOJO_PROVIDER'];
+      else process.env['DOJO_PROVIDER'] = saved;
+    }
     expect(events.map((e) => e.phase)).toEqual(['preflight', 'preflight']);
   });
 
