@@ -23,6 +23,7 @@ import { ensureWorkspace } from '../labs/lab-workspace.ts';
 import { loadLab, type LoadedLab } from '../labs/load-labs.ts';
 import type { SessionEvent, SessionState, SessionStatus } from '../shared/session-events.ts';
 import { Reaper, stopProcesses, targetsOf } from './reaper.ts';
+import { processInfo } from '../sandbox/process-table.ts';
 import { checkStarted, loadSandbox, SandboxLoadError } from '../sandbox/load-sandbox.ts';
 import { sandboxDataDir, type SandboxPersistence } from '../sandbox/sandbox-persistence.ts';
 import { readFileSync } from 'node:fs';
@@ -86,7 +87,10 @@ export class SessionManager {
   /** The variables a terminal for `lab` gets on top of the user's environment, if its sandbox runs. */
   environment(lab: string): Record<string, string> | null {
     const s = this.sessions.get(lab);
-    return s?.state === 'running' && s.started ? { ...s.started.env } : null;
+    if (s?.state !== 'running' || !s.started) return null;
+    // Clusters made from this terminal (`dojo cluster create`, Terraform) belong to this runner:
+    // stopped with it, reaped after a crash, restarted from their data by the next start.
+    return { ...s.started.env, DOJO_CLUSTER_OWNER: `${process.pid}:${processInfo(process.pid)?.startTime ?? ''}` };
   }
 
   /** The lab's status. Throws (from loadLab) when the lab does not exist or does not validate. */
@@ -130,6 +134,8 @@ export class SessionManager {
           dojoHome: this.options.dojoHome,
           dataDir,
           signal: abort.signal,
+          // Written the moment each process starts: a crash mid-start must leave records to reap.
+          recordPid: (pid, command) => this.options.reaper.record(pid, 'sandbox', session.lab, command),
           onProgress: (p) => {
             if (session.state !== 'starting') return;
             const percent = Math.max(0, Math.min(99, Number.isFinite(p.percent) ? p.percent : 0));

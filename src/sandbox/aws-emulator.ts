@@ -1,12 +1,15 @@
 /**
  * One interface for the AWS emulators, so sandboxes and checks never care which one runs:
- * LocalStack in a container, moto in a container, or the `moto_server` process (no engine needed).
+ * LocalStack in a container, LocalStack as a host process, moto in a container, or the
+ * `moto_server` process.
  *
  * `startAwsEmulator(options)` picks the backend: DOJO_AWS_EMULATOR (or `options.prefer`) when set,
- * otherwise LocalStack when a container engine answers and moto_server when it does not. A lab
- * that needs website endpoints (`needsWebsite`) only accepts LocalStack, because moto keeps the
+ * otherwise by provider (DOJO_PROVIDER, see cluster-provider.ts): LocalStack in a container when
+ * a container engine answers, and without one moto_server (starts in a second) or, for a lab that
+ * needs website endpoints (`needsWebsite`), LocalStack as a host process, because moto keeps the
  * website configuration but does not serve it; the error says so instead of a check failing later.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
 import { z } from 'zod';
@@ -16,10 +19,12 @@ import { DOJO_LABEL, DOJO_OWNER_LABEL, LocalStack, type WebsiteResponse } from '
 import { MotoServer } from './moto-server.ts';
 import type { SandboxPersistence } from './sandbox-persistence.ts';
 import { which } from './which.ts';
+import { LOCALSTACK_PROCESS_INSTALL_HINT, LocalStackProcess, localStackPython } from './localstack-process.ts';
+import type { RunningComponent } from './process-cluster/supervised-process.ts';
 
 export type { WebsiteResponse } from './localstack.ts';
 
-export const awsEmulatorKinds = ['localstack', 'moto-container', 'moto-process'] as const;
+export const awsEmulatorKinds = ['localstack', 'localstack-process', 'moto-container', 'moto-process'] as const;
 export type AwsEmulatorKind = (typeof awsEmulatorKinds)[number];
 
 /** The moto image, pinned to the moto version the test toolchain installs; DOJO_MOTO_IMAGE overrides. */
@@ -56,6 +61,10 @@ export const awsEmulatorOptionsSchema = z.strictObject({
   onProgress: z.custom<(message: string) => void>().optional(),
   /** Where a host-process emulator keeps its data and log (LocalStack process). */
   dataDir: z.string().optional(),
+  /** Called synchronously with each host process started, for the runner's pid records. */
+  onProcess: z.custom<(c: RunningComponent) => void>().optional(),
+  /** The sandbox provider in use: "docker" never picks a host process, "process" never a container. */
+  provider: z.enum(['docker', 'process']).optional(),
 });
 
 export type AwsEmulatorOptions = z.input<typeof awsEmulatorOptionsSchema>;
@@ -81,6 +90,8 @@ export interface EmulatorProbe {
   /** null when an engine answers, else why not (DockerEngineError's message). */
   engineProblem: string | null;
   motoServer: boolean;
+  /** LocalStack installed as a host process (scripts/toolchain.sh phase localstack). */
+  localStackProcess?: boolean;
 }
 
 export async function probeEmulators(env: NodeJS.ProcessEnv = process.env): Promise<EmulatorProbe> {
@@ -88,7 +99,11 @@ export async function probeEmulators(env: NodeJS.ProcessEnv = process.env): Prom
     () => null,
     (err: unknown) => (err instanceof Error ? err.message : String(err)),
   );
-  return { engineProblem, motoServer: which('moto_server', env) !== null };
+  return {
+    engineProblem,
+    motoServer: which('moto_server', env) !== null,
+    localStackProcess: localStackPython(env) !== null,
+  };
 }
 
 /** The backend to start, or an error that says what is missing. Pure: the contract test calls it. */
@@ -102,14 +117,22 @@ export function chooseAwsEmulator(options: AwsEmulatorOptions, probe: EmulatorPr
   }
   const wanted =
     options.prefer && options.prefer !== 'auto' ? options.prefer : (fromEnv as AwsEmulatorKind | 'auto' | undefined);
-  if (options.needsWebsite && wanted && wanted !== 'auto' && wanted !== 'localstack') {
+  if (options.needsWebsite && wanted && wanted !== 'auto' && !wanted.startsWith('localstack')) {
     throw new AwsEmulatorUnavailableError(
-      `this lab checks S3 website endpoints, which only LocalStack serves, but ${wanted} was requested (DOJO_AWS_EMULATOR). Fix: unset DOJO_AWS_EMULATOR or set it to localstack.`,
+      `this lab checks S3 website endpoints, which only LocalStack serves, but ${wanted} was requested (DOJO_AWS_EMULATOR). Fix: unset DOJO_AWS_EMULATOR or set it to localstack or localstack-process.`,
     );
   }
   if (wanted === 'localstack' || wanted === 'moto-container') {
     if (probe.engineProblem)
       throw new AwsEmulatorUnavailableError(`${wanted} needs a container engine. ${probe.engineProblem}`);
+    return wanted;
+  }
+  if (wanted === 'localstack-process') {
+    if (!probe.localStackProcess) {
+      throw new AwsEmulatorUnavailableError(
+        `localstack-process was requested but LocalStack is not installed as a host process. ${LOCALSTACK_PROCESS_INSTALL_HINT}`,
+      );
+    }
     return wanted;
   }
   if (wanted === 'moto-process') {
@@ -120,15 +143,23 @@ export function chooseAwsEmulator(options: AwsEmulatorOptions, probe: EmulatorPr
     }
     return wanted;
   }
-  if (!probe.engineProblem) return 'localstack';
-  if (options.needsWebsite) {
+  const useEngine = options.provider !== 'process' && !probe.engineProblem;
+  if (useEngine) return 'localstack';
+  if (options.provider === 'docker') {
     throw new AwsEmulatorUnavailableError(
-      `this lab serves a website from S3, which needs LocalStack in a container. ${probe.engineProblem}`,
+      `the docker provider was chosen (DOJO_PROVIDER=docker), but ${probe.engineProblem}`,
+    );
+  }
+  if (options.needsWebsite) {
+    if (probe.localStackProcess) return 'localstack-process';
+    throw new AwsEmulatorUnavailableError(
+      `this lab serves a website from S3, which needs LocalStack (moto does not serve website endpoints): in a container (${probe.engineProblem ?? 'the process provider was chosen'}) or as a host process (not installed). ${LOCALSTACK_PROCESS_INSTALL_HINT}`,
     );
   }
   if (probe.motoServer) return 'moto-process';
+  if (probe.localStackProcess) return 'localstack-process';
   throw new AwsEmulatorUnavailableError(
-    `no AWS emulator can run here. ${probe.engineProblem} Or, without containers: pip install "moto[server]" into a venv and put its bin/ on PATH (moto_server).`,
+    `no AWS emulator can run here. ${probe.engineProblem ?? ''} Or, without containers: pip install "moto[server]" into a venv and put its bin/ on PATH (moto_server), or run "npx dojo sandbox install" for LocalStack as a host process.`,
   );
 }
 
@@ -207,6 +238,25 @@ export async function startAwsEmulator(input: AwsEmulatorOptions = {}): Promise<
     };
   }
   if (kind === 'moto-container') return startMotoContainer(options);
+  if (kind === 'localstack-process') {
+    const ls = await new LocalStackProcess({
+      dataDir: options.dataDir ?? path.join(os.tmpdir(), `dojo-localstack-${process.pid}`),
+      env,
+      ...(options.services ? { services: options.services } : {}),
+      ...(options.onProcess ? { onProcess: options.onProcess } : {}),
+    }).start();
+    return {
+      kind,
+      endpoint: ls.endpoint,
+      description: `LocalStack ${ls.version} (host process, pid ${ls.pid}) at ${ls.endpoint}`,
+      servesWebsites: true,
+      pids: [ls.pid],
+      persistence: lost('LocalStack'),
+      websiteFetch: (bucket, path) => ls.websiteFetch(bucket, path),
+      stop: () => ls.stop(),
+      [Symbol.asyncDispose]: () => ls.stop(),
+    };
+  }
   // With a data folder, moto records every request there and replays them at the next start.
   const moto = await new MotoServer(
     options.dataDir ? { recordingFile: path.join(options.dataDir, 'moto-recording.jsonl') } : {},
