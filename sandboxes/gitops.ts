@@ -302,6 +302,14 @@ const gitops: Sandbox = {
           Terraform: `${cli.flavor} ${cli.version} (${cli.binary})`,
           ...(argo.notice ? { Notice: argo.notice } : {}),
         },
+        // LocalStack (community) keeps nothing on disk: the bucket and pages are gone after a Stop.
+        persistence: {
+          survivesRestart: false,
+          note: docker
+            ? 'Not kept across a Stop or a runner restart: LocalStack\'s bucket and the kind cluster (set DOJO_KEEP_CLUSTER=1 to keep the cluster). Kept: the team repository and your workspace. Rebuild earlier steps (or $TF apply) brings the bucket back.'
+            : 'Kept across a Stop and runner restarts: the cluster with Argo CD and everything it deployed, and the team repository. Not kept: LocalStack\'s bucket and pages (LocalStack keeps nothing on disk); Rebuild earlier steps (or $TF apply) brings them back.',
+          restoredRequests: 0,
+        },
         stop: stopAll,
         [Symbol.asyncDispose]: stopAll,
       };
