@@ -15,7 +15,7 @@ import { parseOptions } from './parse-options.ts';
 import { UsageError } from './usage-error.ts';
 
 /** The toolchain phases the process provider needs (Gitea joins with the platform lab). */
-export const PROCESS_PHASES = ['go-tools', 'redis', 'process-cluster', 'localstack'];
+export const PROCESS_PHASES = ['go-tools', 'redis', 'process-cluster', 'localstack', 'gitea'];
 
 const HELP = `Usage: dojo sandbox <provider|install> [options]
 
@@ -42,7 +42,12 @@ export async function sandboxCommand(args: string[]): Promise<number> {
     const probe = await probeProviders();
     try {
       const choice = chooseProvider(process.env, probe);
-      const out = { provider: choice.provider, reason: choice.reason, docker: probe.engineProblem ?? 'ok', process: probe.processProblem ?? 'ok' };
+      const out = {
+        provider: choice.provider,
+        reason: choice.reason,
+        docker: probe.engineProblem ?? 'ok',
+        process: probe.processProblem ?? 'ok',
+      };
       console.log(values.json ? JSON.stringify(out, null, 2) : `${choice.provider}: ${choice.reason}`);
       return 0;
     } catch (err) {
@@ -54,15 +59,21 @@ export async function sandboxCommand(args: string[]): Promise<number> {
   }
   if (action === 'install') {
     if (process.platform !== 'linux') {
-      console.error(`The process provider is built for Linux only for now (this is ${process.platform}); use Docker here.`);
+      console.error(
+        `The process provider is built for Linux only for now (this is ${process.platform}); use Docker here.`,
+      );
       return 1;
     }
     if (!which('go')) {
-      console.error('Building the process sandbox needs Go >= 1.26 on PATH (https://go.dev/dl/, or your distribution\'s golang package). Go fetches the 1.27 toolchain it needs by itself.');
+      console.error(
+        "Building the process sandbox needs Go >= 1.26 on PATH (https://go.dev/dl/, or your distribution's golang package). Go fetches the 1.27 toolchain it needs by itself.",
+      );
       return 1;
     }
     const script = path.join(repoRoot, 'scripts', 'toolchain.sh');
-    console.log(`Running ${path.relative(process.cwd(), script) || script} ${PROCESS_PHASES.join(' ')} (each phase prints its duration)`);
+    console.log(
+      `Running ${path.relative(process.cwd(), script) || script} ${PROCESS_PHASES.join(' ')} (each phase prints its duration)`,
+    );
     return new Promise<number>((resolve) => {
       const child = spawn('bash', [script, ...PROCESS_PHASES], { stdio: 'inherit', cwd: repoRoot });
       child.on('close', (code) => resolve(code ?? 1));

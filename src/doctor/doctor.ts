@@ -4,6 +4,7 @@
  * timeout; nothing is assumed from a file merely existing (a Docker CLI without an engine is
  * reported as "no engine", which is the common case on CI machines and fresh laptops).
  */
+import { findGiteaBuild } from '../sandbox/gitea.ts';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -177,7 +178,8 @@ const probes: Probe[] = [
     parse: firstMatch(/Kubernetes v(\S+)/),
     install: {
       macos: 'Not built for macOS: use Docker (kind) for the Kubernetes labs',
-      linux: 'npx dojo sandbox install (builds etcd, the control plane, kwok and Argo CD from the Go module proxy; needs Go)',
+      linux:
+        'npx dojo sandbox install (builds etcd, the control plane, kwok and Argo CD from the Go module proxy; needs Go)',
       windows: 'Not built for Windows: use Docker Desktop (kind) for the Kubernetes labs',
     },
   },
@@ -199,7 +201,8 @@ const probes: Probe[] = [
     parse: firstMatch(/v=(\d+\.\d+\.\d+)/),
     install: {
       macos: 'brew install redis (only for the process sandbox, which is Linux-only)',
-      linux: 'sudo apt-get install redis-server (Argo CD\'s cache in the process sandbox; npx dojo sandbox install does it as root)',
+      linux:
+        "sudo apt-get install redis-server (Argo CD's cache in the process sandbox; npx dojo sandbox install does it as root)",
       windows: 'Not needed: use Docker Desktop',
     },
   },
@@ -210,7 +213,8 @@ const probes: Probe[] = [
     parse: () => null,
     install: {
       macos: 'Use Docker: the LocalStack container',
-      linux: 'npx dojo sandbox install (localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.13)',
+      linux:
+        'npx dojo sandbox install (localstack-core 4.14.0 from PyPI into .toolchain/localstack; needs Python >= 3.13)',
       windows: 'Use Docker Desktop: the LocalStack container',
     },
   },
@@ -326,6 +330,10 @@ export function checkRequirement(req: Requirement, tools: Map<ToolName, ToolRepo
       return has('docker') || has('localstack')
         ? null
         : 'S3 website endpoints need LocalStack: in a container (start a Docker engine) or as a host process ("npx dojo sandbox install", needs Python >= 3.13).';
+    case 'git-platform':
+      return has('docker') || findGiteaBuild() !== null
+        ? null
+        : 'a Git platform with pull requests needs Gitea: in a container (start a Docker engine) or built as a process ("npx dojo sandbox install", needs Go).';
     case 'kind':
       return has('kind') && has('docker')
         ? null
@@ -353,14 +361,29 @@ function processReady(tools: Map<ToolName, ToolReport>): boolean {
 export async function providerReport(env: NodeJS.ProcessEnv = process.env): Promise<ProviderReport> {
   const probe = await probeProviders(env);
   const notes = [
-    'Provider process: every listener binds 127.0.0.1, except Argo CD 3.6.1\'s application controller metrics, which the release hard-codes to all interfaces (0.0.0.0); it gets a random high port.',
+    "Provider process: every listener binds 127.0.0.1, except Argo CD 3.6.1's application controller metrics, which the release hard-codes to all interfaces (0.0.0.0); it gets a random high port.",
   ];
-  if (process.platform !== 'linux') notes.push(`The process provider is built and tested on Linux x86_64 and arm64 only; on ${process.platform} use Docker.`);
+  if (process.platform !== 'linux')
+    notes.push(
+      `The process provider is built and tested on Linux x86_64 and arm64 only; on ${process.platform} use Docker.`,
+    );
   try {
     const choice = chooseProvider(env, probe);
-    return { inUse: choice.provider, reason: choice.reason, docker: probe.engineProblem, process: probe.processProblem, notes };
+    return {
+      inUse: choice.provider,
+      reason: choice.reason,
+      docker: probe.engineProblem,
+      process: probe.processProblem,
+      notes,
+    };
   } catch (err) {
-    return { inUse: null, reason: (err as Error).message, docker: probe.engineProblem, process: probe.processProblem ?? processProviderProblem(env), notes };
+    return {
+      inUse: null,
+      reason: (err as Error).message,
+      docker: probe.engineProblem,
+      process: probe.processProblem ?? processProviderProblem(env),
+      notes,
+    };
   }
 }
 

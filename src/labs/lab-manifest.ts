@@ -106,6 +106,8 @@ export const requirements = [
   'kubernetes',
   // An AWS emulator that serves S3 website endpoints: LocalStack in a container or as a process.
   'aws-website',
+  // A Git platform with pull requests, statuses and webhooks: Gitea in a container or as a process.
+  'git-platform',
 ] as const;
 export type Requirement = (typeof requirements)[number];
 export const requirementSchema = z.enum(requirements, {
