@@ -37,14 +37,12 @@ describe('the lab shell', () => {
     await term.attached;
     term.type(`echo "home=$DOJO_HOME pwd=$(basename "$PWD") $((6*7))"\r`);
     await term.waitForText(`home=${t.home} pwd=${LAB} 42`);
-    term.type(`dojo lab list --json >/tmp/dojo-plain-$$.json; echo "plain-exit=$? $((6*7))"\r`);
-    await term.waitForText('plain-exit=0 42', 60_000);
-    term.type(`npx --no-install dojo lab list | grep -c terraform-state; echo "npx-exit=\${PIPESTATUS[0]} $((6*7))"\r`);
-    await term.waitForText(/\b1\r\nnpx-exit=0 42/, 60_000);
-    term.type(
-      `grep -q '"terraform-state"' /tmp/dojo-plain-$$.json && echo "json-lists-it-$((6*7))"; rm -f /tmp/dojo-plain-$$.json\r`,
-    );
-    await term.waitForText('json-lists-it-42', 10_000);
+    // `help` rather than `lab list`: the point is that the command is found and runs, whatever
+    // state the repository's labs are in.
+    term.type(`dojo help | grep -c '^Usage: dojo <command>'; echo "plain-exit=\${PIPESTATUS[0]} $((6*7))"\r`);
+    await term.waitForText(/\b1\r\nplain-exit=0 42/, 60_000);
+    term.type(`npx --no-install dojo lab --help | grep -c 'dojo lab'; echo "npx-exit=\${PIPESTATUS[0]} $((6*7))"\r`);
+    await term.waitForText(/\b[1-9]\d*\r\nnpx-exit=0 42/, 60_000);
     await term.close();
   }, 120_000);
 });
