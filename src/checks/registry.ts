@@ -21,6 +21,8 @@ import { command } from './command.ts';
 import { k8sResource } from './k8s-resource.ts';
 import { argocdApp } from './argocd-app.ts';
 import { s3Website } from './s3-website.ts';
+import { giteaPullRequest } from './gitea-pull-request.ts';
+import { platformPipelineRun } from './platform-pipeline-run.ts';
 
 // Each kind is typed by its own schema; the table erases that to the common interface.
 export const checkKinds: CheckKind[] = [
@@ -39,6 +41,8 @@ export const checkKinds: CheckKind[] = [
   k8sResource,
   argocdApp,
   s3Website,
+  giteaPullRequest,
+  platformPipelineRun,
 ] as CheckKind[];
 
 export function findCheckKind(kind: string): CheckKind | undefined {
