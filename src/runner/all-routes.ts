@@ -11,6 +11,7 @@ import { sessionRoutes } from './routes/session-routes.ts';
 import { terminalRoutes } from './routes/terminal-routes.ts';
 import { labRoutes, sandboxAccessFrom } from './routes/lab-routes.ts';
 import { gitopsRoutes } from './routes/gitops-routes.ts';
+import { platformRoutes } from './routes/platform-routes.ts';
 
 export function allRoutes(ctx: RunnerContext): {
   routes: Route[];
@@ -23,6 +24,7 @@ export function allRoutes(ctx: RunnerContext): {
     ...coreRoutes(ctx.labsDir),
     ...sessionRoutes(runtime.sessions),
     ...gitopsRoutes(runtime.sessions),
+    ...platformRoutes(runtime.sessions),
     ...interviewRoutes(ctx),
     ...labRoutes(ctx, sandboxAccessFrom(runtime.sessions, runtime.terminals)),
   ];
