@@ -72,5 +72,5 @@ test('a violating pull request is blocked with the policy message, fixed, merged
   await expect(app).toContainText('Healthy');
   await expect(platform.locator('.pv-run').first()).toContainText('main at');
   await expect(terminal.locator('.xterm-rows')).toContainText('platform/deploy', { timeout: 60_000 });
-  await expect(terminal.locator('.xterm-rows')).toContainText('team-payments synced to');
+  await expect(terminal.locator('.xterm-rows')).toContainText('deploy success');
 });
