@@ -30,12 +30,7 @@ import { KindCli, KIND_NODE_IMAGE } from '../src/sandbox/kind-cluster.ts';
 import { localStackSettings } from '../src/sandbox/localstack.ts';
 import { startAwsEmulator, type StartedAwsEmulator } from '../src/sandbox/aws-emulator.ts';
 import { announcePushes } from '../src/sandbox/argocd-webhook.ts';
-import {
-  clusterProvider,
-  kindClusterName,
-  type StartedArgoCd,
-  type StartedCluster,
-} from '../src/sandbox/cluster-provider.ts';
+import { clusterProvider, kindClusterName, type StartedCluster } from '../src/sandbox/cluster-provider.ts';
 import { GitServer, type StartedGitServer } from '../src/sandbox/git-server.ts';
 import { linkWorkspace } from '../src/sandbox/link-workspace.ts';
 import { PhaseProgress } from '../src/sandbox/phase-progress.ts';
@@ -52,15 +47,17 @@ import type { SandboxProvides } from '../src/sandbox/sandbox-provides.ts';
 /** What labs may rely on (validated against a lab's `requires` when it loads). */
 export const provides = {
   env: {
-    PATH: 'the process build\'s kubectl and argocd first (process provider), then your PATH and .toolchain/',
+    PATH: "the process build's kubectl and argocd first (process provider), then your PATH and .toolchain/",
     KUBECONFIG: 'the lab cluster: kind cluster dojo-gitops, or the process cluster in DOJO_HOME/clusters/gitops',
-    ARGOCD_OPTS: 'how the argocd CLI reaches Argo CD (--port-forward on kind; --plaintext to the loopback server without Docker)',
+    ARGOCD_OPTS:
+      'how the argocd CLI reaches Argo CD (--port-forward on kind; --plaintext to the loopback server without Docker)',
     ARGOCD_SERVER: 'process provider: argocd-server on 127.0.0.1 (the CLI is logged in as admin, ARGOCD_CONFIG_DIR)',
     AWS_ENDPOINT_URL: 'LocalStack (container or host process), which serves S3 website endpoints',
     AWS_ACCESS_KEY_ID: 'test (dummy credentials: nothing can reach a real account)',
     AWS_REGION: 'us-east-1 (also AWS_DEFAULT_REGION)',
     DOJO_SITE_REPO_URL: 'the team repository on the lab Git server, for your git remote',
-    DOJO_SITE_REPO_CLUSTER_URL: 'the same repository as Argo CD reaches it (the kind gateway with Docker; loopback without)',
+    DOJO_SITE_REPO_CLUSTER_URL:
+      'the same repository as Argo CD reaches it (the kind gateway with Docker; loopback without)',
     DOJO_GIT_URL: 'the lab Git server',
     DOJO_PROVIDER_IN_USE: 'docker or process',
     TF: 'the terraform or tofu binary',
@@ -68,7 +65,8 @@ export const provides = {
   },
   tools: ['git', 'terraform-or-tofu', 'kubectl', 'aws-cli', 'aws-provider'],
   services: {
-    kubernetes: 'a cluster with Argo CD: kind + install.yaml with Docker, local processes (etcd, kube-apiserver, kwok, Argo CD) without',
+    kubernetes:
+      'a cluster with Argo CD: kind + install.yaml with Docker, local processes (etcd, kube-apiserver, kwok, Argo CD) without',
     'aws-website': 'LocalStack 4.14.0 (container or host process), S3 with website endpoints',
     'aws-emulator': 'the same LocalStack',
     docker: 'only with the docker provider',
@@ -160,7 +158,14 @@ const gitops: Sandbox = {
     const docker = choice.provider === 'docker';
     const progress = new PhaseProgress(
       docker
-        ? { preflight: 2, 'pull-images': 25, 'start-localstack': 8, 'create-cluster': 25, 'install-argocd': 35, 'seed-git': 5 }
+        ? {
+            preflight: 2,
+            'pull-images': 25,
+            'start-localstack': 8,
+            'create-cluster': 25,
+            'install-argocd': 35,
+            'seed-git': 5,
+          }
         : { preflight: 2, 'start-localstack': 20, 'create-cluster': 25, 'install-argocd': 45, 'seed-git': 8 },
       report,
     );
@@ -182,7 +187,11 @@ const gitops: Sandbox = {
           ...(key === 'localstack' ? { imageVariable: 'DOJO_LOCALSTACK_IMAGE' } : {}),
           onLine: (line) => {
             pulls[key] = Math.min(0.95, pulls[key] + 0.02);
-            progress.update('pull-images', (pulls.localstack + pulls.node) / 2, `Pulling ${image.split('@')[0]}: ${line.slice(0, 80)}`);
+            progress.update(
+              'pull-images',
+              (pulls.localstack + pulls.node) / 2,
+              `Pulling ${image.split('@')[0]}: ${line.slice(0, 80)}`,
+            );
           },
         }).then(() => {
           pulls[key] = 1;
@@ -191,36 +200,44 @@ const gitops: Sandbox = {
       };
 
       const emulator = pull('localstack', lsSettings.image).then(() =>
-        progress.run('start-localstack', docker ? `Starting LocalStack (${lsSettings.image})` : 'Starting LocalStack 4.14.0 as a host process', async (step): Promise<StartedAwsEmulator> => {
-          const ls = await startAwsEmulator({
-            provider: choice.provider,
-            needsWebsite: true,
-            services: lsSettings.services,
-            sandboxId: 'gitops',
-            env,
-            dataDir: path.join(options.dojoHome, 'localstack', 'gitops'),
-            onProcess: (c) => record(c.pid, c.command),
-            onProgress: (m) => step(0.3, m),
-          });
-          cleanups.push(() => ls.stop());
-          return ls;
-        }),
+        progress.run(
+          'start-localstack',
+          docker ? `Starting LocalStack (${lsSettings.image})` : 'Starting LocalStack 4.14.0 as a host process',
+          async (step): Promise<StartedAwsEmulator> => {
+            const ls = await startAwsEmulator({
+              provider: choice.provider,
+              needsWebsite: true,
+              services: lsSettings.services,
+              sandboxId: 'gitops',
+              env,
+              dataDir: path.join(options.dojoHome, 'localstack', 'gitops'),
+              onProcess: (c) => record(c.pid, c.command),
+              onProgress: (m) => step(0.3, m),
+            });
+            cleanups.push(() => ls.stop());
+            return ls;
+          },
+        ),
       );
 
       const cluster = pull('node', KIND_NODE_IMAGE).then(() =>
-        progress.run('create-cluster', docker ? `Creating kind cluster ${clusterName(options.dojoHome)}` : 'Starting the process cluster "gitops"', async (step): Promise<StartedCluster> => {
-          const started = await provider.startCluster({
-            name: 'gitops',
-            dojoHome: options.dojoHome,
-            env,
-            labels: { sandbox: 'gitops' },
-            onProcess: record,
-            onProgress: (m, f) => step(f, m),
-            ...(options.signal ? { signal: options.signal } : {}),
-          });
-          cleanups.push(() => started.stop());
-          return started;
-        }),
+        progress.run(
+          'create-cluster',
+          docker ? `Creating kind cluster ${clusterName(options.dojoHome)}` : 'Starting the process cluster "gitops"',
+          async (step): Promise<StartedCluster> => {
+            const started = await provider.startCluster({
+              name: 'gitops',
+              dojoHome: options.dojoHome,
+              env,
+              labels: { sandbox: 'gitops' },
+              onProcess: record,
+              onProgress: (m, f) => step(f, m),
+              ...(options.signal ? { signal: options.signal } : {}),
+            });
+            cleanups.push(() => started.stop());
+            return started;
+          },
+        ),
       );
 
       const gitRoot = path.join(options.dojoHome, 'git');
@@ -306,8 +323,8 @@ const gitops: Sandbox = {
         persistence: {
           survivesRestart: false,
           note: docker
-            ? 'Not kept across a Stop or a runner restart: LocalStack\'s bucket and the kind cluster (set DOJO_KEEP_CLUSTER=1 to keep the cluster). Kept: the team repository and your workspace. Rebuild earlier steps (or $TF apply) brings the bucket back.'
-            : 'Kept across a Stop and runner restarts: the cluster with Argo CD and everything it deployed, and the team repository. Not kept: LocalStack\'s bucket and pages (LocalStack keeps nothing on disk); Rebuild earlier steps (or $TF apply) brings them back.',
+            ? "Not kept across a Stop or a runner restart: LocalStack's bucket and the kind cluster (set DOJO_KEEP_CLUSTER=1 to keep the cluster). Kept: the team repository and your workspace. Rebuild earlier steps (or $TF apply) brings the bucket back."
+            : "Kept across a Stop and runner restarts: the cluster with Argo CD and everything it deployed, and the team repository. Not kept: LocalStack's bucket and pages (LocalStack keeps nothing on disk); Rebuild earlier steps (or $TF apply) brings them back.",
           restoredRequests: 0,
         },
         stop: stopAll,

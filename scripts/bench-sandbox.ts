@@ -30,7 +30,18 @@ import { findProcessBinaries, processProviderProblem } from '../src/sandbox/proc
 import { readClusterRecord } from '../src/sandbox/process-cluster/cluster-record.ts';
 import { toolEnv } from '../src/sandbox/which.ts';
 
-const { values } = parseArgs({ options: { runs: { type: 'string', default: '20' }, 'no-polling': { type: 'boolean' } } });
+/** The parts of an Application's status these probes read. */
+interface AppStatus {
+  sync?: { status?: string; revision?: string };
+  health?: { status?: string };
+  operationState?: { phase?: string; message?: string; operation?: { initiatedBy?: { automated?: boolean } } };
+  conditions?: unknown[];
+  history?: { revision: string }[];
+}
+
+const { values } = parseArgs({
+  options: { runs: { type: 'string', default: '20' }, 'no-polling': { type: 'boolean' } },
+});
 const runs = Math.max(3, Math.min(200, Number(values.runs)));
 const problem = processProviderProblem();
 if (problem) {
@@ -38,7 +49,8 @@ if (problem) {
   process.exit(1);
 }
 
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
+const pct = (xs: number[], p: number) =>
+  [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] ?? 0;
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 const t = () => performance.now();
 
@@ -61,7 +73,14 @@ function rssKiB(pid: number): number {
 }
 
 const home = await mkdtemp(path.join(os.tmpdir(), 'dojo-bench-sandbox-'));
-const gitEnv = { ...toolEnv(), GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Bench', GIT_AUTHOR_EMAIL: 'b@dojo.local', GIT_COMMITTER_NAME: 'Bench', GIT_COMMITTER_EMAIL: 'b@dojo.local' };
+const gitEnv = {
+  ...toolEnv(),
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_AUTHOR_NAME: 'Bench',
+  GIT_AUTHOR_EMAIL: 'b@dojo.local',
+  GIT_COMMITTER_NAME: 'Bench',
+  GIT_COMMITTER_EMAIL: 'b@dojo.local',
+};
 const rows: [string, string, string][] = [];
 const row = (what: string, process_: string, kind: string) => {
   rows.push([what, process_, kind]);
@@ -75,9 +94,12 @@ try {
 } catch {
   engine = false;
 }
-const paper = (x: string) => (engine ? `${x} (paper; run test/docker for measured)` : `${x} (on paper: no engine here)`);
+const paper = (x: string) =>
+  engine ? `${x} (paper; run test/docker for measured)` : `${x} (on paper: no engine here)`;
 
-console.log(`bench:sandbox  process provider, ${os.cpus().length} CPU(s), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`);
+console.log(
+  `bench:sandbox  process provider, ${os.cpus().length} CPU(s), ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}`,
+);
 try {
   // --- cold start ------------------------------------------------------------------------------
   const t0 = t();
@@ -100,7 +122,11 @@ try {
   let w = t();
   const warm = await processProvider.startCluster({ name: 'bench', dojoHome: home });
   await processProvider.startArgoCd(warm, { dojoHome: home });
-  row(`warm cluster + Argo CD reused (${warm.how})`, s(t() - w), paper('about 10 s (LocalStack dominates); cluster ~1 s'));
+  row(
+    `warm cluster + Argo CD reused (${warm.how})`,
+    s(t() - w),
+    paper('about 10 s (LocalStack dominates); cluster ~1 s'),
+  );
 
   // --- GitOps transitions ----------------------------------------------------------------------
   const git = await new GitServer({ root: path.join(home, 'git') }).start();
@@ -109,8 +135,25 @@ try {
   await mkdir(path.join(seed, 'k8s'), { recursive: true });
   const manifests = (banner: string) =>
     [
-      { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2, selector: { matchLabels: { app: 'web' } }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] } } } },
-      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: {
+          replicas: 2,
+          selector: { matchLabels: { app: 'web' } },
+          template: {
+            metadata: { labels: { app: 'web' } },
+            spec: { containers: [{ name: 'web', image: 'nginx:1.27' }] },
+          },
+        },
+      },
+      {
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: 'web' },
+        spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+      },
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' }, data: { banner } },
     ]
       .map((o) => JSON.stringify(o))
@@ -120,9 +163,16 @@ try {
   const work = path.join(home, 'work');
   await execa('git', ['clone', '--quiet', git.repoUrl('bench'), work], { env: gitEnv });
   const bin = findProcessBinaries().home;
-  const env: NodeJS.ProcessEnv = { ...toolEnv(), ...argo.env, PATH: [path.join(bin, 'bin'), toolEnv()['PATH'] ?? ''].join(path.delimiter), KUBECONFIG: cluster.kubeconfig, DOJO_GIT_URL: git.url, DOJO_GIT_CLUSTER_URL: git.clusterUrl };
+  const env: NodeJS.ProcessEnv = {
+    ...toolEnv(),
+    ...argo.env,
+    PATH: [path.join(bin, 'bin'), toolEnv()['PATH'] ?? ''].join(path.delimiter),
+    KUBECONFIG: cluster.kubeconfig,
+    DOJO_GIT_URL: git.url,
+    DOJO_GIT_CLUSTER_URL: git.clusterUrl,
+  };
   const k = new Kubectl(cluster.kubeconfig, { env });
-  const app = async () => (await k.get('applications.argoproj.io', 'web', 'argocd')) as { status?: Record<string, any> } | null;
+  const app = async () => (await k.get('applications.argoproj.io', 'web', 'argocd')) as { status?: AppStatus } | null;
   const application = JSON.stringify({
     apiVersion: 'argoproj.io/v1alpha1',
     kind: 'Application',
@@ -137,7 +187,7 @@ try {
   await k.run(['apply', '-f', '-'], { input: application });
   const created = await until('Synced/Healthy', async () => {
     const a = await app();
-    return a?.status?.['sync']?.status === 'Synced' && a.status['health']?.status === 'Healthy';
+    return a?.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
   });
   row('Application created to Synced/Healthy', s(created), paper('similar (same controllers), plus real pod start-up'));
 
@@ -147,12 +197,19 @@ try {
     const t1 = t();
     await execa('git', ['push', '--quiet', 'origin', 'main'], { cwd: work, env: gitEnv });
     const head = (await execa('git', ['rev-parse', 'HEAD'], { cwd: work, env: gitEnv })).stdout.trim();
-    await until(`sync to ${head}`, async () => (await app())?.status?.['sync']?.revision === head && (await app())?.status?.['sync']?.status === 'Synced');
+    await until(
+      `sync to ${head}`,
+      async () => (await app())?.status?.sync?.revision === head && (await app())?.status?.sync?.status === 'Synced',
+    );
     return t() - t1;
   };
   const webhookTimes: number[] = [];
   for (let i = 1; i <= 3; i++) webhookTimes.push(await push(`v${i}`));
-  row('commit pushed to synced (webhook, median of 3)', s(pct(webhookTimes, 50)), paper('20-40 s: polling at 20 s (no webhook into kind)'));
+  row(
+    'commit pushed to synced (webhook, median of 3)',
+    s(pct(webhookTimes, 50)),
+    paper('20-40 s: polling at 20 s (no webhook into kind)'),
+  );
   if (!values['no-polling']) {
     unannounce();
     row('commit pushed to synced (polling alone at 20 s, 1 sample)', s(await push('polled')), paper('same'));
@@ -164,25 +221,64 @@ try {
     await until(`${what} healed`, healed);
     return t() - t1;
   };
-  const dep = async () => (await k.get('deployment', 'web', 'web')) as { spec?: { replicas?: number; template?: { spec?: { containers?: { image: string }[] } } } } | null;
-  const scale = await heal('scale', () => k.run(['-n', 'web', 'scale', 'deployment/web', '--replicas=5']), async () => (await dep())?.spec?.replicas === 2);
-  const image = await heal('set image', () => k.run(['-n', 'web', 'set', 'image', 'deployment/web', 'web=nginx:hotfix']), async () => (await dep())?.spec?.template?.spec?.containers?.[0]?.image === 'nginx:1.27');
-  const svc = await heal('deleted Service', () => k.run(['-n', 'web', 'delete', 'service', 'web']), async () => (await k.get('service', 'web', 'web')) !== null);
-  row('drift to self-healed: kubectl scale / set image / delete svc', `${s(scale)} / ${s(image)} / ${s(svc)}`, paper('about 5 s each (self-heal after ~5 s)'));
+  const dep = async () =>
+    (await k.get('deployment', 'web', 'web')) as {
+      spec?: { replicas?: number; template?: { spec?: { containers?: { image: string }[] } } };
+    } | null;
+  const scale = await heal(
+    'scale',
+    () => k.run(['-n', 'web', 'scale', 'deployment/web', '--replicas=5']),
+    async () => (await dep())?.spec?.replicas === 2,
+  );
+  const image = await heal(
+    'set image',
+    () => k.run(['-n', 'web', 'set', 'image', 'deployment/web', 'web=nginx:hotfix']),
+    async () => (await dep())?.spec?.template?.spec?.containers?.[0]?.image === 'nginx:1.27',
+  );
+  const svc = await heal(
+    'deleted Service',
+    () => k.run(['-n', 'web', 'delete', 'service', 'web']),
+    async () => (await k.get('service', 'web', 'web')) !== null,
+  );
+  row(
+    'drift to self-healed: kubectl scale / set image / delete svc',
+    `${s(scale)} / ${s(image)} / ${s(svc)}`,
+    paper('about 5 s each (self-heal after ~5 s)'),
+  );
 
   // --- checks on the real API --------------------------------------------------------------------
-  const checkTimes = async (c: { schema: { parse: (x: unknown) => unknown }; run: (o: never, x: never) => Promise<unknown> }, options: unknown) => {
+  const checkTimes = async (
+    c: { schema: { parse: (x: unknown) => unknown }; run: (o: never, x: never) => Promise<unknown> },
+    options: unknown,
+  ) => {
     const times: number[] = [];
     for (let i = 0; i < runs; i++) {
       const t1 = t();
-      const out = (await c.run(c.schema.parse(options) as never, { workspace: work, env, observations: new Observations(), signal: new AbortController().signal } as never)) as { ok: boolean }[];
+      const out = (await c.run(
+        c.schema.parse(options) as never,
+        { workspace: work, env, observations: new Observations(), signal: new AbortController().signal } as never,
+      )) as { ok: boolean }[];
       times.push(t() - t1);
       if (out.some((a) => !a.ok)) throw new Error(`check failed during the benchmark: ${JSON.stringify(out)}`);
     }
     return `p50 ${pct(times, 50).toFixed(0)} ms, p95 ${pct(times, 95).toFixed(0)} ms`;
   };
-  row(`argocd.app check (${runs} runs)`, await checkTimes(argocdApp, { kind: 'argocd.app', name: 'web' }), 'same kubectl path');
-  row(`k8s.resource check (${runs} runs)`, await checkTimes(k8sResource, { kind: 'k8s.resource', resource: 'deployment', name: 'web', namespace: 'web', fields: [{ path: 'status.readyReplicas', atLeast: 2 }] }), 'same kubectl path');
+  row(
+    `argocd.app check (${runs} runs)`,
+    await checkTimes(argocdApp, { kind: 'argocd.app', name: 'web' }),
+    'same kubectl path',
+  );
+  row(
+    `k8s.resource check (${runs} runs)`,
+    await checkTimes(k8sResource, {
+      kind: 'k8s.resource',
+      resource: 'deployment',
+      name: 'web',
+      namespace: 'web',
+      fields: [{ path: 'status.readyReplicas', atLeast: 2 }],
+    }),
+    'same kubectl path',
+  );
 
   // --- memory --------------------------------------------------------------------------------
   const record = readClusterRecord(home, 'bench');
@@ -194,7 +290,11 @@ try {
     perProcess.push(`${c.component} ${(kib / 1024).toFixed(0)} MiB`);
   }
   console.log(`  RSS per process: ${perProcess.join(', ')}`);
-  row('total RSS, one cluster with Argo CD (steady state)', `${(total / 1024 / 1024).toFixed(2)} GiB`, paper('about 2-3 GiB in the kind node + Docker VM'));
+  row(
+    'total RSS, one cluster with Argo CD (steady state)',
+    `${(total / 1024 / 1024).toFixed(2)} GiB`,
+    paper('about 2-3 GiB in the kind node + Docker VM'),
+  );
 
   // --- restart from data ------------------------------------------------------------------------
   await git.stop();
@@ -202,13 +302,19 @@ try {
   w = t();
   const restarted = await processProvider.startCluster({ name: 'bench', dojoHome: home });
   await processProvider.startArgoCd(restarted, { dojoHome: home });
-  row(`stopped cluster restarted from its data (${restarted.how}) with Argo CD`, s(t() - w), paper('kind: a deleted cluster is recreated (25-45 s + Argo CD)'));
+  row(
+    `stopped cluster restarted from its data (${restarted.how}) with Argo CD`,
+    s(t() - w),
+    paper('kind: a deleted cluster is recreated (25-45 s + Argo CD)'),
+  );
   await restarted.stop();
 
   console.log('\nwhat                                                     | process provider           | kind');
   console.log('-'.repeat(120));
   for (const [what, p, kd] of rows) console.log(`${what.padEnd(56)} | ${p.padEnd(26)} | ${kd}`);
-  console.log('\naims: cold to Argo CD ready < 25 s; warm reuse < 3 s; total RSS < 1.2 GiB; argocd.app/k8s.resource p95 < 300 ms');
+  console.log(
+    '\naims: cold to Argo CD ready < 25 s; warm reuse < 3 s; total RSS < 1.2 GiB; argocd.app/k8s.resource p95 < 300 ms',
+  );
 } finally {
   await rm(home, { recursive: true, force: true }).catch(() => undefined);
 }

@@ -84,7 +84,9 @@ export async function clusterCommand(args: string[]): Promise<number> {
         : (await new KindCli().list()).filter((n) => n.startsWith('dojo-')).map((n) => ({ name: n, state: 'running' }));
     if (values.json) console.log(JSON.stringify({ provider: choice.provider, clusters }, null, 2));
     else if (!clusters.length) console.log(`No clusters (${choice.provider} provider, DOJO_HOME ${home()}).`);
-    else for (const c of clusters) console.log(`${c.name.padEnd(20)} ${c.state}${'server' in c && c.server ? `  ${c.server}` : ''}`);
+    else
+      for (const c of clusters)
+        console.log(`${c.name.padEnd(20)} ${c.state}${'server' in c && c.server ? `  ${c.server}` : ''}`);
     return 0;
   }
 
@@ -119,12 +121,27 @@ export async function clusterCommand(args: string[]): Promise<number> {
         how: started.kind,
         seconds: Math.round((Date.now() - t0) / 100) / 10,
       };
-      console.log(values.json ? JSON.stringify(out) : `Cluster ${n} ${out.how} in ${out.seconds} s: ${out.server}\nKUBECONFIG=${out.kubeconfig}`);
+      console.log(
+        values.json
+          ? JSON.stringify(out)
+          : `Cluster ${n} ${out.how} in ${out.seconds} s: ${out.server}\nKUBECONFIG=${out.kubeconfig}`,
+      );
       return 0;
     }
     const started = await kindProvider.startCluster({ name: n, dojoHome: home(), keepWarm: true, onProgress });
-    const out = { name: started.name, provider: 'kind', server: started.server, kubeconfig: started.kubeconfig, how: started.how, seconds: Math.round((Date.now() - t0) / 100) / 10 };
-    console.log(values.json ? JSON.stringify(out) : `Cluster ${out.name} ${out.how} in ${out.seconds} s: ${out.server}\nKUBECONFIG=${out.kubeconfig}`);
+    const out = {
+      name: started.name,
+      provider: 'kind',
+      server: started.server,
+      kubeconfig: started.kubeconfig,
+      how: started.how,
+      seconds: Math.round((Date.now() - t0) / 100) / 10,
+    };
+    console.log(
+      values.json
+        ? JSON.stringify(out)
+        : `Cluster ${out.name} ${out.how} in ${out.seconds} s: ${out.server}\nKUBECONFIG=${out.kubeconfig}`,
+    );
     return 0;
   }
 
@@ -132,11 +149,18 @@ export async function clusterCommand(args: string[]): Promise<number> {
     const n = needName();
     if (choice.provider === 'process') {
       const done = action === 'stop' ? await stopProcessCluster(home(), n) : await deleteProcessCluster(home(), n);
-      console.log(done ? `Cluster ${n} ${action === 'stop' ? 'stopped (data kept)' : 'deleted'}.` : `No cluster ${n} in ${path.join(home(), 'clusters')}.`);
+      console.log(
+        done
+          ? `Cluster ${n} ${action === 'stop' ? 'stopped (data kept)' : 'deleted'}.`
+          : `No cluster ${n} in ${path.join(home(), 'clusters')}.`,
+      );
       return 0;
     }
     const kindName = kindClusterName(n, home());
-    await new KindCli().run(kindDeleteArgs(kindName, path.join(home(), 'kind', `${kindName}.kubeconfig`)), `delete ${kindName}`);
+    await new KindCli().run(
+      kindDeleteArgs(kindName, path.join(home(), 'kind', `${kindName}.kubeconfig`)),
+      `delete ${kindName}`,
+    );
     console.log(`Cluster ${kindName} deleted.`);
     return 0;
   }

@@ -230,7 +230,10 @@ export async function selfTestLab(
         if (rep.notApplicable) {
           // Its files are what later steps commit and deploy: the solution still runs, as far as
           // it can here (the provider download it needs fails), and its grading is skipped.
-          onEvent({ type: 'phase', message: `${step.id}: not applicable here; applying solution/${step.id}.sh for its files` });
+          onEvent({
+            type: 'phase',
+            message: `${step.id}: not applicable here; applying solution/${step.id}.sh for its files`,
+          });
           rep.solution = await applySolution(lab, step.id, workspace, env);
           continue;
         }

@@ -79,12 +79,16 @@ export async function decideRegistrySteps(
     };
   }
   if (mode === 'require') {
-    return { applicable: true, line: `steps that need the hashicorp/aws provider: run (${AWS_PROVIDER_STEPS_VARIABLE}=require)` };
+    return {
+      applicable: true,
+      line: `steps that need the hashicorp/aws provider: run (${AWS_PROVIDER_STEPS_VARIABLE}=require)`,
+    };
   }
   const disk = providerOnDisk(env);
   if (disk) return { applicable: true, line: `steps that need the hashicorp/aws provider: run (found in ${disk})` };
   const url = await registryAnswers(fetchImpl);
-  if (url) return { applicable: true, line: `steps that need the hashicorp/aws provider: run (${new URL(url).host} answers)` };
+  if (url)
+    return { applicable: true, line: `steps that need the hashicorp/aws provider: run (${new URL(url).host} answers)` };
   return {
     applicable: false,
     line: `steps that need the hashicorp/aws provider: not applicable (neither registry.terraform.io nor registry.opentofu.org answers, and no local mirror holds it; ${AWS_PROVIDER_STEPS_VARIABLE}=require makes this a failure)`,

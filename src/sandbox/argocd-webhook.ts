@@ -33,11 +33,22 @@ export async function changedFiles(
   const out = { added: [] as string[], modified: [] as string[], removed: [] as string[] };
   if (/^0+$/.test(after)) return out;
   const range = /^0+$/.test(before) ? [after] : [before, after];
-  const r = await execa('git', ['--git-dir', repoDir, 'diff', '--name-status', '--no-renames', ...(range.length === 1 ? ['--root', ...range] : range)], {
-    env: { ...toolEnv(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
-    reject: false,
-    stdin: 'ignore',
-  });
+  const r = await execa(
+    'git',
+    [
+      '--git-dir',
+      repoDir,
+      'diff',
+      '--name-status',
+      '--no-renames',
+      ...(range.length === 1 ? ['--root', ...range] : range),
+    ],
+    {
+      env: { ...toolEnv(), GIT_CONFIG_NOSYSTEM: '1', GIT_CONFIG_GLOBAL: '/dev/null' },
+      reject: false,
+      stdin: 'ignore',
+    },
+  );
   for (const line of String(r.stdout).split('\n')) {
     const [status, file] = line.split('\t');
     if (!status || !file) continue;
@@ -48,8 +59,17 @@ export async function changedFiles(
   return out;
 }
 
-export function pushPayload(repoUrl: string, update: RefUpdate, files: { added: string[]; modified: string[]; removed: string[] }, defaultBranch = 'main'): GitHubPushPayload {
-  const name = repoUrl.replace(/\.git$/, '').split('/').pop() ?? 'repo';
+export function pushPayload(
+  repoUrl: string,
+  update: RefUpdate,
+  files: { added: string[]; modified: string[]; removed: string[] },
+  defaultBranch = 'main',
+): GitHubPushPayload {
+  const name =
+    repoUrl
+      .replace(/\.git$/, '')
+      .split('/')
+      .pop() ?? 'repo';
   return {
     ref: update.ref,
     before: update.before,
@@ -95,7 +115,11 @@ export function announcePushes(git: StartedGitServer, webhook: { url: string; se
       for (const update of event.updates) {
         if (!update.ref.startsWith('refs/heads/')) continue;
         const files = await changedFiles(git.repoDir(event.repo), update.before, update.after);
-        const status = await sendPushWebhook(webhook.url, pushPayload(git.repoUrl(event.repo), update, files), webhook.secret);
+        const status = await sendPushWebhook(
+          webhook.url,
+          pushPayload(git.repoUrl(event.repo), update, files),
+          webhook.secret,
+        );
         debug('webhook for %s %s -> HTTP %d', event.repo, update.ref, status);
       }
     })();

@@ -72,7 +72,10 @@ export interface ClusterProvider {
   startCluster(options: ClusterStartOptions): Promise<StartedCluster>;
   startArgoCd(cluster: StartedCluster, options: ArgoCdStartOptions): Promise<StartedArgoCd>;
   /** Where a host service (the lab Git server) listens so pods can reach it, and the name pods use. */
-  hostServiceBinding(cluster: StartedCluster, env?: NodeJS.ProcessEnv): Promise<{ host: string; advertisedHost: string }>;
+  hostServiceBinding(
+    cluster: StartedCluster,
+    env?: NodeJS.ProcessEnv,
+  ): Promise<{ host: string; advertisedHost: string }>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -127,7 +130,8 @@ export const processProvider: ClusterProvider = {
     return new ProcessStartedCluster(cluster);
   },
   async startArgoCd(cluster, o) {
-    if (!(cluster instanceof ProcessStartedCluster)) throw new Error('the process provider runs Argo CD on its own clusters only');
+    if (!(cluster instanceof ProcessStartedCluster))
+      throw new Error('the process provider runs Argo CD on its own clusters only');
     const argo = await startProcessArgoCd(cluster.inner, {
       ...(o.onProgress ? { onProgress: o.onProgress } : {}),
       ...(o.signal ? { signal: o.signal } : {}),

@@ -31,7 +31,6 @@ export function portIsFree(port: number, host = '127.0.0.1'): Promise<boolean> {
  * Applications) stay valid; a fresh one, written back, when it is taken or was never chosen.
  */
 export async function stablePort(file: string, host = '127.0.0.1'): Promise<number> {
-  
   const saved = Number.parseInt(await readFile(file, 'utf8').catch(() => ''), 10);
   const bindHost = host === '0.0.0.0' ? '127.0.0.1' : host;
   if (saved > 0 && (await portIsFree(saved, host))) return saved;

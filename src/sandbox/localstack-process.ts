@@ -48,13 +48,14 @@ export function localStackPython(env: NodeJS.ProcessEnv = process.env): string |
     const py = path.join(venv, 'bin', 'python');
     if (!existsSync(py)) continue;
     // localstack-core has no `localstack` CLI; its runtime package is what must be there.
-    let libs: string[] = [];
+    let libs: string[];
     try {
       libs = readdirSync(path.join(venv, 'lib')).filter((d) => d.startsWith('python3'));
     } catch {
       continue;
     }
-    if (libs.some((d) => existsSync(path.join(venv, 'lib', d, 'site-packages', 'localstack', 'runtime', 'main.py')))) return py;
+    if (libs.some((d) => existsSync(path.join(venv, 'lib', d, 'site-packages', 'localstack', 'runtime', 'main.py'))))
+      return py;
   }
   return null;
 }

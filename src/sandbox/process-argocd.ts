@@ -29,7 +29,12 @@ import { findProcessBinaries, PROCESS_INSTALL_HINT, PROCESS_VERSIONS } from './p
 import type { StartedProcessCluster } from './process-cluster.ts';
 import { KubeApi } from './process-cluster/kube-api.ts';
 import { writeKubeconfig } from './process-cluster/kubeconfig-file.ts';
-import { baseEnvironment, stopComponents, waitReady, type RunningComponent } from './process-cluster/supervised-process.ts';
+import {
+  baseEnvironment,
+  stopComponents,
+  waitReady,
+  type RunningComponent,
+} from './process-cluster/supervised-process.ts';
 import { Kubectl } from './kubectl.ts';
 import { toolEnv, which } from './which.ts';
 
@@ -135,7 +140,9 @@ export async function startProcessArgoCd(
   const argocd = bins.bin.argocd;
   const redisServer = bins.bin['redis-server'];
   if (!argocd || !redisServer) {
-    throw new ProcessArgoCdError(`Argo CD needs ${[!argocd && 'argocd', !redisServer && 'redis-server'].filter(Boolean).join(' and ')}. ${PROCESS_INSTALL_HINT}`);
+    throw new ProcessArgoCdError(
+      `Argo CD needs ${[!argocd && 'argocd', !redisServer && 'redis-server'].filter(Boolean).join(' and ')}. ${PROCESS_INSTALL_HINT}`,
+    );
   }
   const dir = path.join(cluster.dir, 'argocd');
   const dirs = {
@@ -219,11 +226,17 @@ export async function startProcessArgoCd(
     // CRDs must be served before the AppProject (and before the controllers' informers start).
     const crdsServed = async () => {
       const r = await api.request('GET', '/apis/argoproj.io/v1alpha1');
-      return r.status === 200 && ['applications', 'appprojects', 'applicationsets'].every((n) => r.body.includes(`"name":"${n}"`));
+      return (
+        r.status === 200 &&
+        ['applications', 'appprojects', 'applicationsets'].every((n) => r.body.includes(`"name":"${n}"`))
+      );
     };
     const t = Date.now();
     while (!(await crdsServed())) {
-      if (Date.now() - t > 60_000) throw new ProcessArgoCdError('timed out after 60 s waiting for the Argo CD CRDs to be served by the API server.');
+      if (Date.now() - t > 60_000)
+        throw new ProcessArgoCdError(
+          'timed out after 60 s waiting for the Argo CD CRDs to be served by the API server.',
+        );
       await new Promise((r) => setTimeout(r, 150));
     }
     await api.ensure(`/apis/argoproj.io/v1alpha1/namespaces/${ARGOCD_NAMESPACE}/appprojects`, defaultProject);
@@ -241,7 +254,9 @@ export async function startProcessArgoCd(
   const toolPath = [dirs.bin, path.dirname(argocd), toolEnv(env)['PATH'] ?? ''].join(path.delimiter);
   for (const tool of ['git', 'kustomize']) {
     if (!which(tool, { ...env, PATH: toolPath })) {
-      throw new ProcessArgoCdError(`Argo CD's repo-server needs ${tool} on PATH, found none. Fix: install ${tool} (scripts/toolchain.sh installs kustomize).`);
+      throw new ProcessArgoCdError(
+        `Argo CD's repo-server needs ${tool} on PATH, found none. Fix: install ${tool} (scripts/toolchain.sh installs kustomize).`,
+      );
     }
   }
   const common = baseEnvironment(env, {
@@ -263,48 +278,139 @@ export async function startProcessArgoCd(
   const repoAddr = `127.0.0.1:${ports.repo}`;
 
   // Anything of Argo CD left half-running is restarted as a whole.
-  await stopComponents(ARGOCD_PROCESS_COMPONENTS.map((c) => cluster.running(c)).filter((c): c is NonNullable<typeof c> => c !== null));
+  await stopComponents(
+    ARGOCD_PROCESS_COMPONENTS.map((c) => cluster.running(c)).filter((c): c is NonNullable<typeof c> => c !== null),
+  );
 
   progress('Starting redis and the repo-server', 0.25);
   const redis = await cluster.spawn(
     'redis',
     redisServer,
-    ['--bind', '127.0.0.1', '--port', String(ports.redis), '--save', '', '--appendonly', 'no', '--requirepass', redisPassword, '--protected-mode', 'yes', '--loglevel', 'warning'],
+    [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(ports.redis),
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--requirepass',
+      redisPassword,
+      '--protected-mode',
+      'yes',
+      '--loglevel',
+      'warning',
+    ],
     baseEnvironment(env),
   );
   const repo = await cluster.spawn(
     'argocd-repo-server',
     argocd,
-    ['--address', '127.0.0.1', '--port', String(ports.repo), '--metrics-address', '127.0.0.1', '--metrics-port', String(ports.repoMetrics), '--disable-tls', '--client-ca-path=', '--redis', redisAddr, '--loglevel', 'warn'],
+    [
+      '--address',
+      '127.0.0.1',
+      '--port',
+      String(ports.repo),
+      '--metrics-address',
+      '127.0.0.1',
+      '--metrics-port',
+      String(ports.repoMetrics),
+      '--disable-tls',
+      '--client-ca-path=',
+      '--redis',
+      redisAddr,
+      '--loglevel',
+      'warn',
+    ],
     role('argocd-repo-server'),
   );
   await waitReady(redis, `redis on ${redisAddr}`, () => tcpOpen(ports.redis), wait);
-  await waitReady(repo, `the repo-server on ${repoAddr}`, () => httpOk(`http://127.0.0.1:${ports.repoMetrics}/healthz`), wait);
+  await waitReady(
+    repo,
+    `the repo-server on ${repoAddr}`,
+    () => httpOk(`http://127.0.0.1:${ports.repoMetrics}/healthz`),
+    wait,
+  );
 
   progress('Starting the application controller, the ApplicationSet controller and argocd-server', 0.55);
   const [controller, appset, server] = await Promise.all([
     cluster.spawn(
       'argocd-application-controller',
       argocd,
-      ['--repo-server', repoAddr, '--repo-server-plaintext', '--redis', redisAddr, '--metrics-port', String(ports.controllerMetrics), '--self-heal-timeout-seconds', '0', '--status-processors', '4', '--operation-processors', '2', '--loglevel', 'warn'],
+      [
+        '--repo-server',
+        repoAddr,
+        '--repo-server-plaintext',
+        '--redis',
+        redisAddr,
+        '--metrics-port',
+        String(ports.controllerMetrics),
+        '--self-heal-timeout-seconds',
+        '0',
+        '--status-processors',
+        '4',
+        '--operation-processors',
+        '2',
+        '--loglevel',
+        'warn',
+      ],
       role('argocd-application-controller'),
     ),
     cluster.spawn(
       'argocd-applicationset-controller',
       argocd,
-      ['--argocd-repo-server', repoAddr, '--repo-server-plaintext', '--metrics-addr', `127.0.0.1:${ports.appsetMetrics}`, '--probe-addr', `127.0.0.1:${ports.appsetProbe}`, '--webhook-addr', `127.0.0.1:${ports.appsetWebhook}`, '--enable-leader-election=false', '--loglevel', 'warn'],
+      [
+        '--argocd-repo-server',
+        repoAddr,
+        '--repo-server-plaintext',
+        '--metrics-addr',
+        `127.0.0.1:${ports.appsetMetrics}`,
+        '--probe-addr',
+        `127.0.0.1:${ports.appsetProbe}`,
+        '--webhook-addr',
+        `127.0.0.1:${ports.appsetWebhook}`,
+        '--enable-leader-election=false',
+        '--loglevel',
+        'warn',
+      ],
       role('argocd-applicationset-controller'),
     ),
     cluster.spawn(
       'argocd-server',
       argocd,
-      ['--insecure', '--address', '127.0.0.1', '--port', String(ports.server), '--metrics-port', String(ports.serverMetrics), '--repo-server', repoAddr, '--repo-server-plaintext', '--redis', redisAddr, '--loglevel', 'warn'],
+      [
+        '--insecure',
+        '--address',
+        '127.0.0.1',
+        '--port',
+        String(ports.server),
+        '--metrics-port',
+        String(ports.serverMetrics),
+        '--repo-server',
+        repoAddr,
+        '--repo-server-plaintext',
+        '--redis',
+        redisAddr,
+        '--loglevel',
+        'warn',
+      ],
       role('argocd-server'),
     ),
   ]);
   await Promise.all([
-    waitReady(controller, `the application controller's /healthz on port ${ports.controllerMetrics}`, () => httpOk(`http://127.0.0.1:${ports.controllerMetrics}/healthz`), wait),
-    waitReady(appset, `the ApplicationSet controller on 127.0.0.1:${ports.appsetProbe}`, () => tcpOpen(ports.appsetProbe), wait),
+    waitReady(
+      controller,
+      `the application controller's /healthz on port ${ports.controllerMetrics}`,
+      () => httpOk(`http://127.0.0.1:${ports.controllerMetrics}/healthz`),
+      wait,
+    ),
+    waitReady(
+      appset,
+      `the ApplicationSet controller on 127.0.0.1:${ports.appsetProbe}`,
+      () => tcpOpen(ports.appsetProbe),
+      wait,
+    ),
     waitReady(server, `argocd-server's /healthz on ${serverUrl}`, () => httpOk(`${serverUrl}/healthz`), wait),
   ]);
 
@@ -314,8 +420,24 @@ export async function startProcessArgoCd(
   cluster.setAddon('argocd', { ...cluster.addon('argocd'), redisPassword, webhookSecret, adminPassword: password });
   const login = await execa(
     argocd,
-    ['login', `127.0.0.1:${ports.server}`, '--plaintext', '--username', 'admin', '--password', password, '--name', 'dojo'],
-    { env: { ...baseEnvironment(env), ARGOCD_CONFIG_DIR: dirs.cli, HOME: dir }, extendEnv: false, stdin: 'ignore', timeout: 30_000, reject: false },
+    [
+      'login',
+      `127.0.0.1:${ports.server}`,
+      '--plaintext',
+      '--username',
+      'admin',
+      '--password',
+      password,
+      '--name',
+      'dojo',
+    ],
+    {
+      env: { ...baseEnvironment(env), ARGOCD_CONFIG_DIR: dirs.cli, HOME: dir },
+      extendEnv: false,
+      stdin: 'ignore',
+      timeout: 30_000,
+      reject: false,
+    },
   );
   // A learner who changed the admin password logs in again by hand; Argo CD itself is fine.
   loginProblem =
@@ -354,7 +476,9 @@ async function initialAdminPassword(kubectl: Kubectl, server: RunningComponent):
     server,
     'the secret argocd-initial-admin-secret (written by argocd-server at its first start)',
     async () => {
-      const secret = (await kubectl.get('secret', 'argocd-initial-admin-secret', ARGOCD_NAMESPACE)) as { data?: { password?: string } } | null;
+      const secret = (await kubectl.get('secret', 'argocd-initial-admin-secret', ARGOCD_NAMESPACE)) as {
+        data?: { password?: string };
+      } | null;
       password = secret?.data?.password ? Buffer.from(secret.data.password, 'base64').toString('utf8') : '';
       return password !== '';
     },

@@ -27,7 +27,12 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import createDebug from 'debug';
 import { freePort, portIsFree } from './free-port.ts';
-import { findProcessBinaries, PROCESS_INSTALL_HINT, PROCESS_VERSIONS, processProviderProblem } from './process-binaries.ts';
+import {
+  findProcessBinaries,
+  PROCESS_INSTALL_HINT,
+  PROCESS_VERSIONS,
+  processProviderProblem,
+} from './process-binaries.ts';
 import { ensureClusterPki, pkiPaths, type ClusterPki } from './process-cluster/cluster-pki.ts';
 import {
   clusterDir,
@@ -114,7 +119,15 @@ async function portFreeWithin(port: number, ms: number): Promise<boolean> {
   }
 }
 
-const PORT_ROLES = ['etcdClient', 'etcdPeer', 'etcdMetrics', 'apiserver', 'controllerManager', 'scheduler', 'kwok'] as const;
+const PORT_ROLES = [
+  'etcdClient',
+  'etcdPeer',
+  'etcdMetrics',
+  'apiserver',
+  'controllerManager',
+  'scheduler',
+  'kwok',
+] as const;
 
 /** Every running component of a record (control plane and add-ons). */
 export function runningComponents(record: ClusterRecord | null): ComponentRecord[] {
@@ -126,7 +139,8 @@ export class ProcessCluster {
 
   constructor(options: ProcessClusterOptions) {
     const name = clusterNameSchema.safeParse(options.name);
-    if (!name.success) throw new ProcessClusterError(`cluster name "${options.name}": ${name.error.issues[0]?.message}`);
+    if (!name.success)
+      throw new ProcessClusterError(`cluster name "${options.name}": ${name.error.issues[0]?.message}`);
     this.options = options;
   }
 
@@ -167,7 +181,12 @@ export class ProcessCluster {
     if (record) {
       const live = runningComponents(record);
       const controlPlaneUp = CONTROL_PLANE.every((c) => live.some((l) => l.component === c));
-      if (controlPlaneUp && (await api.ok('/readyz'))) {
+      // Processes alive but the API slow (a busy machine): give it a few seconds before restarting.
+      const answers = async () => {
+        for (let i = 0; i < 5; i++) if (await api.ok('/readyz', 3000)) return true;
+        return false;
+      };
+      if (controlPlaneUp && (await answers())) {
         record.owner = o.keepWarm ? null : ownerOf(o);
         record.keepWarm = o.keepWarm ?? record.keepWarm;
         record.labels = { ...record.labels, ...(o.labels ?? {}) };
@@ -255,7 +274,13 @@ export class StartedProcessCluster implements AsyncDisposable {
   private record: ClusterRecord;
   private readonly cluster: ProcessCluster;
 
-  constructor(cluster: ProcessCluster, layout: ControlPlaneLayout, record: ClusterRecord, kind: StartKind, startMs: number) {
+  constructor(
+    cluster: ProcessCluster,
+    layout: ControlPlaneLayout,
+    record: ClusterRecord,
+    kind: StartKind,
+    startMs: number,
+  ) {
     this.cluster = cluster;
     this.name = record.name;
     this.dir = layout.dir;
@@ -312,7 +337,8 @@ export class StartedProcessCluster implements AsyncDisposable {
   /** A port kept in the record under `role`, allocated (and recorded) the first time it is asked for. */
   async port(role: string): Promise<number> {
     const saved = this.record.ports[role];
-    if (saved && (this.record.components.some((c) => isRunning(c)) ? true : await portFreeWithin(saved, 8000))) return saved;
+    if (saved && (this.record.components.some((c) => isRunning(c)) ? true : await portFreeWithin(saved, 8000)))
+      return saved;
     const port = await freePort();
     this.record.ports[role] = port;
     writeClusterRecord(this.dojoHome, this.record);
@@ -323,7 +349,12 @@ export class StartedProcessCluster implements AsyncDisposable {
    * Spawns one more process of this cluster (a control-plane component or an add-on's), recording
    * it in cluster.json and through onProcess before returning.
    */
-  async spawn(component: string, binary: string, args: string[], env: Record<string, string>): Promise<RunningComponent> {
+  async spawn(
+    component: string,
+    binary: string,
+    args: string[],
+    env: Record<string, string>,
+  ): Promise<RunningComponent> {
     const o = this.cluster.options;
     return startComponent(
       {
@@ -363,10 +394,21 @@ export class StartedProcessCluster implements AsyncDisposable {
     const childEnv = baseEnvironment(env);
     const wait = { timeoutMs, ...(o.signal ? { signal: o.signal } : {}) };
     const kubeconfig = (file: string, certFile: string, keyFile: string, user: string) =>
-      writeKubeconfig(file, { name: user, server: `https://127.0.0.1:${l.ports.apiserver}`, caFile: l.pki.caCert, certFile, keyFile });
+      writeKubeconfig(file, {
+        name: user,
+        server: `https://127.0.0.1:${l.ports.apiserver}`,
+        caFile: l.pki.caCert,
+        certFile,
+        keyFile,
+      });
     await Promise.all([
       kubeconfig(l.kubeconfigs.admin, l.pki.adminCert, l.pki.adminKey, `dojo-${l.name}`),
-      kubeconfig(l.kubeconfigs.controllerManager, l.pki.controllerManagerCert, l.pki.controllerManagerKey, 'controller-manager'),
+      kubeconfig(
+        l.kubeconfigs.controllerManager,
+        l.pki.controllerManagerCert,
+        l.pki.controllerManagerKey,
+        'controller-manager',
+      ),
       kubeconfig(l.kubeconfigs.scheduler, l.pki.schedulerCert, l.pki.schedulerKey, 'scheduler'),
     ]);
 
@@ -385,7 +427,12 @@ export class StartedProcessCluster implements AsyncDisposable {
 
     progress(`Starting kube-apiserver ${PROCESS_VERSIONS.kubernetes} on https://127.0.0.1:${l.ports.apiserver}`, 0.2);
     const apiserver = await this.spawn('kube-apiserver', need('kube-apiserver'), apiserverArgs(l), childEnv);
-    await waitReady(apiserver, `the API server's /readyz on 127.0.0.1:${l.ports.apiserver}`, () => api.ok('/readyz'), wait);
+    await waitReady(
+      apiserver,
+      `the API server's /readyz on 127.0.0.1:${l.ports.apiserver}`,
+      () => api.ok('/readyz'),
+      wait,
+    );
 
     progress('Starting the controller-manager, the scheduler and kwok', 0.6);
     const [cm, scheduler, kwok] = await Promise.all([
@@ -405,16 +452,30 @@ export class StartedProcessCluster implements AsyncDisposable {
       });
     const nodeName = `${l.name}-node`;
     await Promise.all([
-      waitReady(cm, `the controller-manager on 127.0.0.1:${l.ports.controllerManager}`, () => listening(l.ports.controllerManager), wait),
+      waitReady(
+        cm,
+        `the controller-manager on 127.0.0.1:${l.ports.controllerManager}`,
+        () => listening(l.ports.controllerManager),
+        wait,
+      ),
       waitReady(scheduler, `the scheduler on 127.0.0.1:${l.ports.scheduler}`, () => listening(l.ports.scheduler), wait),
       (async () => {
         await api.ensure('/api/v1/nodes', JSON.parse(fakeNodeManifest(nodeName)));
-        await waitReady(kwok, `kwok to make Node ${nodeName} Ready`, async () => nodeReady(await api.request('GET', `/api/v1/nodes/${nodeName}`)), wait);
+        await waitReady(
+          kwok,
+          `kwok to make Node ${nodeName} Ready`,
+          async () => nodeReady(await api.request('GET', `/api/v1/nodes/${nodeName}`)),
+          wait,
+        );
       })(),
       // Pods need their namespace's "default" ServiceAccount. The controller-manager makes it once
       // its informers have synced (seconds on a busy machine); making the first one here lets
       // work in "default" start at once, and later namespaces get theirs from the controller.
-      api.ensure('/api/v1/namespaces/default/serviceaccounts', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace: 'default' } }),
+      api.ensure('/api/v1/namespaces/default/serviceaccounts', {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'default', namespace: 'default' },
+      }),
     ]);
     progress(`Cluster ${l.name} ready`, 0.95);
   }
@@ -469,7 +530,7 @@ export interface ClusterSummary {
 }
 
 export function listProcessClusters(dojoHome: string): ClusterSummary[] {
-  let names: string[] = [];
+  let names: string[];
   try {
     names = readdirSync(clustersDir(dojoHome), { withFileTypes: true })
       .filter((d) => d.isDirectory())

@@ -42,7 +42,9 @@ export interface ProviderProbe {
 }
 
 export async function probeProviders(env: NodeJS.ProcessEnv = process.env): Promise<ProviderProbe> {
-  const engine = await detectDockerEngine(env).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err))));
+  const engine = await detectDockerEngine(env).catch((err: unknown) =>
+    err instanceof Error ? err : new Error(String(err)),
+  );
   return {
     engine: engine instanceof Error ? null : engine,
     engineProblem: engine instanceof Error ? engine.message : null,
@@ -70,7 +72,9 @@ export function chooseProvider(env: NodeJS.ProcessEnv, probe: ProviderProbe): Pr
   }
   if (wanted === 'process') {
     if (probe.processProblem) {
-      throw new ProviderUnavailableError(`${PROVIDER_VARIABLE}=process, but ${probe.processProblem}`, [probe.processProblem]);
+      throw new ProviderUnavailableError(`${PROVIDER_VARIABLE}=process, but ${probe.processProblem}`, [
+        probe.processProblem,
+      ]);
     }
     return { provider: 'process', reason: `${PROVIDER_VARIABLE}=process`, engine: null };
   }

@@ -67,7 +67,8 @@ export const gitopsViewSchema = z.object({
 export type GitopsView = z.infer<typeof gitopsViewSchema>;
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : '');
-const obj = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {});
+const obj = (v: unknown): Record<string, unknown> =>
+  v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
 const arr = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
 
 /** Summarises an argoproj.io/v1alpha1 Application object for the page. Tolerant of missing fields. */
@@ -84,8 +85,11 @@ export function applicationView(app: unknown): AppView {
   const health = obj(status['health']);
   const op = obj(status['operationState']);
   const opInit = obj(obj(op['operation'])['initiatedBy']);
-  const owner = arr(meta['ownerReferences']).map(obj).find((o) => o['kind'] === 'ApplicationSet');
-  const initiated = (i: Record<string, unknown>) => (i['automated'] === true ? 'automated' : str(i['username']) || 'unknown');
+  const owner = arr(meta['ownerReferences'])
+    .map(obj)
+    .find((o) => o['kind'] === 'ApplicationSet');
+  const initiated = (i: Record<string, unknown>) =>
+    i['automated'] === true ? 'automated' : str(i['username']) || 'unknown';
   return {
     name: str(meta['name']),
     namespace: str(meta['namespace']),

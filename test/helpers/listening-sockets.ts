@@ -20,7 +20,7 @@ function decodeV6(hex: string): string {
 
 export function listeningAddresses(pid: number): { address: string; port: number }[] {
   const inodes = new Set<string>();
-  let fds: string[] = [];
+  let fds: string[];
   try {
     fds = readdirSync(`/proc/${pid}/fd`);
   } catch {
@@ -39,7 +39,7 @@ export function listeningAddresses(pid: number): { address: string; port: number
     ['/proc/net/tcp', decodeV4],
     ['/proc/net/tcp6', decodeV6],
   ] as const) {
-    let text = '';
+    let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch {

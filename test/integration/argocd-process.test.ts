@@ -24,6 +24,15 @@ import { listeningAddresses } from '../helpers/listening-sockets.ts';
 import { requireProcessProvider } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
+/** The parts of an Application's status these probes read. */
+interface AppStatus {
+  sync?: { status?: string; revision?: string };
+  health?: { status?: string };
+  operationState?: { phase?: string; message?: string; operation?: { initiatedBy?: { automated?: boolean } } };
+  conditions?: unknown[];
+  history?: { revision: string }[];
+}
+
 const homeDir = await tempDir('argocd-process');
 let cluster: StartedCluster | undefined;
 let argo: StartedArgoCd | undefined;
@@ -65,7 +74,14 @@ afterAll(async () => {
 });
 
 function gitEnv(): NodeJS.ProcessEnv {
-  return { ...toolEnv(), GIT_CONFIG_GLOBAL: '/dev/null', GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 't@dojo.local', GIT_COMMITTER_NAME: 'Test', GIT_COMMITTER_EMAIL: 't@dojo.local' };
+  return {
+    ...toolEnv(),
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'Test',
+    GIT_AUTHOR_EMAIL: 't@dojo.local',
+    GIT_COMMITTER_NAME: 'Test',
+    GIT_COMMITTER_EMAIL: 't@dojo.local',
+  };
 }
 
 const deployment = (name: string, extraSpec: Record<string, unknown> = {}, podSpec: Record<string, unknown> = {}) => ({
@@ -75,7 +91,10 @@ const deployment = (name: string, extraSpec: Record<string, unknown> = {}, podSp
   spec: {
     replicas: 2,
     selector: { matchLabels: { app: name } },
-    template: { metadata: { labels: { app: name } }, spec: { containers: [{ name: 'web', image: 'nginx:1.27' }], ...podSpec } },
+    template: {
+      metadata: { labels: { app: name } },
+      spec: { containers: [{ name: 'web', image: 'nginx:1.27' }], ...podSpec },
+    },
     ...extraSpec,
   },
 });
@@ -87,13 +106,20 @@ async function writeApps(dir: string): Promise<void> {
   };
   await put('web/app.yaml', [
     deployment('web'),
-    { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } },
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'web' },
+      spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+    },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-settings' }, data: { banner: 'Welcome' } },
   ]);
   // No node matches: pods stay Pending. Without a deadline the rollout is Progressing…
   await put('stuck/app.yaml', [deployment('stuck', {}, { nodeSelector: { 'dojo.dev/none': 'x' } })]);
   // …with a 1 s deadline it is Degraded (ProgressDeadlineExceeded).
-  await put('degraded/app.yaml', [deployment('degraded', { progressDeadlineSeconds: 1 }, { nodeSelector: { 'dojo.dev/none': 'x' } })]);
+  await put('degraded/app.yaml', [
+    deployment('degraded', { progressDeadlineSeconds: 1 }, { nodeSelector: { 'dojo.dev/none': 'x' } }),
+  ]);
 }
 
 function application(name: string, appPath: string, namespace: string, automated: boolean, createNamespace = true) {
@@ -127,7 +153,11 @@ async function check(c: Check, options: unknown): Promise<Assertion[]> {
 }
 const failed = (as: Assertion[]) => as.filter((a) => !a.ok).map((a) => `${a.message} | found ${a.found}`);
 
-async function eventually<T>(what: string, probe: () => Promise<T | false | null | undefined>, ms = 90_000): Promise<{ value: T; ms: number }> {
+async function eventually<T>(
+  what: string,
+  probe: () => Promise<T | false | null | undefined>,
+  ms = 90_000,
+): Promise<{ value: T; ms: number }> {
   const t0 = Date.now();
   let last: unknown;
   for (;;) {
@@ -137,12 +167,15 @@ async function eventually<T>(what: string, probe: () => Promise<T | false | null
     } catch (err) {
       last = err;
     }
-    if (Date.now() - t0 > ms) throw new Error(`timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`);
+    if (Date.now() - t0 > ms)
+      throw new Error(
+        `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+      );
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-async function app(name: string): Promise<{ status?: Record<string, any> } | null> {
+async function app(name: string): Promise<{ status?: AppStatus } | null> {
   return (await kubectl().get('applications.argoproj.io', name, 'argocd')) as never;
 }
 
@@ -157,7 +190,10 @@ async function commit(file: string, content: string, message: string): Promise<s
 describe('Argo CD as processes', () => {
   it('serves its API to the argocd CLI, logged in as admin, on loopback', async (ctx) => {
     requireProcessProvider(ctx);
-    const r = await execa(findProcessBinaries().bin.argocd ?? 'argocd', ['account', 'get-user-info'], { env, reject: false });
+    const r = await execa(findProcessBinaries().bin.argocd ?? 'argocd', ['account', 'get-user-info'], {
+      env,
+      reject: false,
+    });
     expect(r.stdout).toMatch(/Logged In: true/);
     expect(r.stdout).toMatch(/Username: admin/);
     expect(argo!.adminPassword).toMatch(/^\S{8,}$/);
@@ -168,9 +204,15 @@ describe('Argo CD as processes', () => {
     await kubectl().run(['apply', '-f', '-'], { input: application('web', 'web', 'web', true) });
     await eventually('web Synced/Healthy', async () => {
       const a = await app('web');
-      return a?.status?.['sync']?.status === 'Synced' && a.status['health']?.status === 'Healthy';
+      return a?.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
     });
-    const verdict = await check(argocdApp, { kind: 'argocd.app', name: 'web', automated: true, selfHeal: true, path: 'web' });
+    const verdict = await check(argocdApp, {
+      kind: 'argocd.app',
+      name: 'web',
+      automated: true,
+      selfHeal: true,
+      path: 'web',
+    });
     expect(failed(verdict)).toEqual([]);
     const ready = await check(k8sResource, {
       kind: 'k8s.resource',
@@ -190,8 +232,18 @@ describe('Argo CD as processes', () => {
       'web/app.yaml',
       [
         JSON.stringify(deployment('web')),
-        JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web' }, spec: { selector: { app: 'web' }, ports: [{ port: 80 }] } }),
-        JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'web-settings' }, data: { banner: 'Spring sale' } }),
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'web' },
+          spec: { selector: { app: 'web' }, ports: [{ port: 80 }] },
+        }),
+        JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'web-settings' },
+          data: { banner: 'Spring sale' },
+        }),
       ].join('\n---\n'),
       'Banner: spring sale',
     );
@@ -200,7 +252,11 @@ describe('Argo CD as processes', () => {
       'web synced to the new head',
       async () => {
         const a = await app('web');
-        return a?.status?.['sync']?.revision === head && a.status['sync']?.status === 'Synced' && a.status['operationState']?.phase === 'Succeeded';
+        return (
+          a?.status?.sync?.revision === head &&
+          a.status.sync?.status === 'Synced' &&
+          a.status.operationState?.phase === 'Succeeded'
+        );
       },
       60_000,
     );
@@ -220,22 +276,35 @@ describe('Argo CD as processes', () => {
   it('manual policy: OutOfSync until synced with the argocd CLI; a new commit makes its revision stale', async (ctx) => {
     requireProcessProvider(ctx);
     await kubectl().run(['apply', '-f', '-'], { input: application('manual', 'web', 'manual', false) });
-    await eventually('manual compared (OutOfSync)', async () => (await app('manual'))?.status?.['sync']?.status === 'OutOfSync');
+    await eventually(
+      'manual compared (OutOfSync)',
+      async () => (await app('manual'))?.status?.sync?.status === 'OutOfSync',
+    );
     const outOfSync = await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false });
-    expect(outOfSync.find((a) => a.expected.includes('manual') || a.message.includes('automated'))?.ok ?? true).toBe(true);
+    expect(outOfSync.find((a) => a.expected.includes('manual') || a.message.includes('automated'))?.ok ?? true).toBe(
+      true,
+    );
     expect(failed(outOfSync).join('\n')).toMatch(/OutOfSync/);
 
-    const sync = await execa(findProcessBinaries().bin.argocd ?? 'argocd', ['app', 'sync', 'manual', '--timeout', '120'], { env, reject: false });
+    const sync = await execa(
+      findProcessBinaries().bin.argocd ?? 'argocd',
+      ['app', 'sync', 'manual', '--timeout', '120'],
+      { env, reject: false },
+    );
     expect(sync.exitCode, sync.stderr).toBe(0);
     await eventually('manual Synced/Healthy', async () => {
       const a = await app('manual');
-      return a?.status?.['sync']?.status === 'Synced' && a.status['health']?.status === 'Healthy';
+      return a?.status?.sync?.status === 'Synced' && a.status.health?.status === 'Healthy';
     });
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false }))).toEqual([]);
 
     // Without the webhook Argo CD has not looked at Git yet: the revision it knows is stale.
     unannounce();
-    const head = await commit('web/extra.yaml', JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' }, data: { a: '1' } }), 'Add extra');
+    const head = await commit(
+      'web/extra.yaml',
+      JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' }, data: { a: '1' } }),
+      'Add extra',
+    );
     const stale = await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false });
     const revision = stale.find((a) => !a.ok);
     expect(revision?.expected ?? '').toContain(head.slice(0, 7));
@@ -243,38 +312,54 @@ describe('Argo CD as processes', () => {
     unannounce = announcePushes(git!, argo!.webhook);
 
     // Refreshed, it compares against the new head: OutOfSync, and the manual policy leaves it so.
-    await kubectl().run(['-n', 'argocd', 'annotate', 'application', 'manual', 'argocd.argoproj.io/refresh=normal', '--overwrite']);
+    await kubectl().run([
+      '-n',
+      'argocd',
+      'annotate',
+      'application',
+      'manual',
+      'argocd.argoproj.io/refresh=normal',
+      '--overwrite',
+    ]);
     await eventually('manual OutOfSync at the new head', async () => {
       const a = await app('manual');
-      return a?.status?.['sync']?.status === 'OutOfSync' && a.status['sync']?.revision === head;
+      return a?.status?.sync?.status === 'OutOfSync' && a.status.sync?.revision === head;
     });
-    const history = ((await app('manual'))?.status?.['history'] ?? []) as { revision: string }[];
+    const history = ((await app('manual'))?.status?.history ?? []) as { revision: string }[];
     expect(history.at(-1)?.revision).not.toBe(head);
-    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false })).join('\n')).toMatch(/OutOfSync/);
+    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'manual', automated: false })).join('\n')).toMatch(
+      /OutOfSync/,
+    );
   });
 
   it('Progressing while pods wait, Degraded past the progress deadline', async (ctx) => {
     requireProcessProvider(ctx);
     await kubectl().run(['apply', '-f', '-'], { input: application('stuck', 'stuck', 'stuck', true) });
     await kubectl().run(['apply', '-f', '-'], { input: application('degraded', 'degraded', 'degraded', true) });
-    await eventually('stuck Progressing', async () => (await app('stuck'))?.status?.['health']?.status === 'Progressing');
-    await eventually('degraded Degraded', async () => (await app('degraded'))?.status?.['health']?.status === 'Degraded');
+    await eventually('stuck Progressing', async () => (await app('stuck'))?.status?.health?.status === 'Progressing');
+    await eventually('degraded Degraded', async () => (await app('degraded'))?.status?.health?.status === 'Degraded');
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'stuck' })).join('\n')).toMatch(/Progressing/);
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'degraded' })).join('\n')).toMatch(/Degraded/);
   });
 
-  it('a comparison error and a sync failure are reported in Argo CD\'s own words', async (ctx) => {
+  it("a comparison error and a sync failure are reported in Argo CD's own words", async (ctx) => {
     requireProcessProvider(ctx);
     await kubectl().run(['apply', '-f', '-'], { input: application('typo', 'wbe', 'typo', true) });
-    await eventually('typo ComparisonError', async () => JSON.stringify((await app('typo'))?.status?.['conditions'] ?? []).includes('ComparisonError'));
-    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'typo' })).join('\n')).toMatch(/ComparisonError|wbe/);
+    await eventually('typo ComparisonError', async () =>
+      JSON.stringify((await app('typo'))?.status?.conditions ?? []).includes('ComparisonError'),
+    );
+    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'typo' })).join('\n')).toMatch(
+      /ComparisonError|wbe/,
+    );
 
     await kubectl().run(['apply', '-f', '-'], { input: application('nowhere', 'web', 'nowhere', true, false) });
     await eventually('nowhere sync Failed', async () => {
-      const op = (await app('nowhere'))?.status?.['operationState'];
+      const op = (await app('nowhere'))?.status?.operationState;
       return op?.phase === 'Failed' || op?.phase === 'Error' || /not found/.test(op?.message ?? '');
     });
-    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'nowhere' })).join('\n')).toMatch(/nowhere|not found/);
+    expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'nowhere' })).join('\n')).toMatch(
+      /nowhere|not found/,
+    );
   });
 
   it('self-heal undoes kubectl scale and kubectl set image, started by automation', async (ctx) => {
@@ -286,11 +371,13 @@ describe('Argo CD as processes', () => {
     });
     await kubectl().run(['-n', 'web', 'set', 'image', 'deployment/web', 'web=nginx:hotfix']);
     const image = await eventually('image healed back', async () => {
-      const d = (await kubectl().get('deployment', 'web', 'web')) as { spec?: { template?: { spec?: { containers?: { image: string }[] } } } } | null;
+      const d = (await kubectl().get('deployment', 'web', 'web')) as {
+        spec?: { template?: { spec?: { containers?: { image: string }[] } } };
+      } | null;
       return d?.spec?.template?.spec?.containers?.[0]?.image === 'nginx:1.27';
     });
     console.log(`self-heal: scale ${scaled.ms} ms, set image ${image.ms} ms`);
-    const op = (await app('web'))?.status?.['operationState'];
+    const op = (await app('web'))?.status?.operationState;
     expect(op?.operation?.initiatedBy?.automated).toBe(true);
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'web' }))).toEqual([]);
   });

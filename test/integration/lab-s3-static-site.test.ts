@@ -36,12 +36,16 @@ describe('dojo lab test s3-static-site on the process provider', () => {
     requireTool(ctx, 'git');
     requireTool(ctx, 'tofu');
     const before = new Set(allProcesses().map((p) => p.pid));
-    const r = await execa(process.execPath, [path.join(repoRoot, 'bin', 'dojo.mjs'), 'lab', 'test', 's3-static-site', '--json'], {
-      cwd: repoRoot,
-      env: { DOJO_PROVIDER: 'process', DOJO_AWS_PROVIDER_STEPS: 'off' },
-      reject: false,
-      timeout: 600_000,
-    });
+    const r = await execa(
+      process.execPath,
+      [path.join(repoRoot, 'bin', 'dojo.mjs'), 'lab', 'test', 's3-static-site', '--json'],
+      {
+        cwd: repoRoot,
+        env: { DOJO_PROVIDER: 'process', DOJO_AWS_PROVIDER_STEPS: 'off' },
+        reject: false,
+        timeout: 600_000,
+      },
+    );
     const report = (JSON.parse(r.stdout) as { reports: Report[] }).reports[0]!;
     expect(report.problems).toEqual([]);
     expect(report.sandbox['Provider']).toMatch(/^process \(DOJO_PROVIDER=process\)$/);
@@ -49,7 +53,10 @@ describe('dojo lab test s3-static-site on the process provider', () => {
     expect(report.sandbox['Kubernetes']).toMatch(/^process cluster gitops \(Kubernetes v1\.37\.2/);
     expect(report.registry).toMatch(/not applicable \(DOJO_AWS_PROVIDER_STEPS=off/);
     expect(
-      report.steps.map((s) => [s.step, s.notApplicable ? 'n/a' : `${s.starter.status}/${s.beforeSolution?.status}/${s.afterSolution?.status}`]),
+      report.steps.map((s) => [
+        s.step,
+        s.notApplicable ? 'n/a' : `${s.starter.status}/${s.beforeSolution?.status}/${s.afterSolution?.status}`,
+      ]),
     ).toEqual([
       ['terraform-bucket', 'n/a'],
       ['website-live', 'n/a'],

@@ -66,7 +66,11 @@ describe('LocalStack as a host process', () => {
     requireLocalStackProcess(ctx);
     const { s3 } = emulatorClients(ls!.endpoint);
     await s3.send(new CreateBucketCommand({ Bucket: 'team-site' }));
-    const before = await website({ bucket: 'team-site', indexContains: 'Northwind Coffee', errorContains: 'Page not found' });
+    const before = await website({
+      bucket: 'team-site',
+      indexContains: 'Northwind Coffee',
+      errorContains: 'Page not found',
+    });
     expect(before.some((a) => !a.ok)).toBe(true);
 
     await s3.send(
@@ -87,7 +91,11 @@ describe('LocalStack as a host process', () => {
     const missing = await ls!.websiteFetch('team-site', '/nope.html');
     expect(missing.status).toBe(404);
     expect(missing.body).toContain('Page not found');
-    const after = await website({ bucket: 'team-site', indexContains: 'Northwind Coffee', errorContains: 'Page not found' });
+    const after = await website({
+      bucket: 'team-site',
+      indexContains: 'Northwind Coffee',
+      errorContains: 'Page not found',
+    });
     expect(after.filter((a) => !a.ok)).toEqual([]);
   });
 

@@ -80,7 +80,9 @@ describe('process cluster', () => {
     expect((await k.run(['get', '--raw', '/readyz'])).trim()).toBe('ok');
     const version = JSON.parse(await k.run(['version', '-o', 'json'])) as { serverVersion: { gitVersion: string } };
     expect(version.serverVersion.gitVersion).toBe('v1.37.2');
-    const node = (await k.get('node', 'dev-node')) as { status?: { conditions?: { type: string; status: string }[] } } | null;
+    const node = (await k.get('node', 'dev-node')) as {
+      status?: { conditions?: { type: string; status: string }[] };
+    } | null;
     expect(node?.status?.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
     // The CA is this cluster's own, made at creation.
     const ca = new X509Certificate(await readFile(dev.pki.caCert));
@@ -145,9 +147,16 @@ describe('process cluster', () => {
     // dev's admin certificate is not trusted by prod.
     const crossed = await kubectl(prod)
       .run(['--client-certificate', dev.pki.adminCert, '--client-key', dev.pki.adminKey, 'get', 'ns'])
-      .then(() => 'accepted', (err: Error) => err.message);
+      .then(
+        () => 'accepted',
+        (err: Error) => err.message,
+      );
     expect(crossed).toMatch(/Unauthorized|certificate|unknown authority/i);
-    expect(listProcessClusters(home).map((c) => `${c.name}:${c.state}`).sort()).toEqual(['dev:running', 'prod:running']);
+    expect(
+      listProcessClusters(home)
+        .map((c) => `${c.name}:${c.state}`)
+        .sort(),
+    ).toEqual(['dev:running', 'prod:running']);
 
     const prodPids = prod.components;
     expect(await deleteProcessCluster(home, 'prod')).toBe(true);

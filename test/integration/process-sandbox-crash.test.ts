@@ -24,13 +24,19 @@ function recorded(home: string): { pid: number; startTime: string; what: string 
   const run = path.join(home, 'run');
   for (const dir of existsSync(run) ? readdirSync(run) : []) {
     for (const f of readdirSync(path.join(run, dir)).filter((n) => /^\d+\.json$/.test(n))) {
-      const r = JSON.parse(readFileSync(path.join(run, dir, f), 'utf8')) as { pid: number; startTime: string; command: string };
+      const r = JSON.parse(readFileSync(path.join(run, dir, f), 'utf8')) as {
+        pid: number;
+        startTime: string;
+        command: string;
+      };
       out.push({ pid: r.pid, startTime: r.startTime, what: r.command.split(' ')[0] ?? '' });
     }
   }
   const clusterFile = path.join(home, 'clusters', 'gitops', 'cluster.json');
   if (existsSync(clusterFile)) {
-    const c = JSON.parse(readFileSync(clusterFile, 'utf8')) as { components: { pid: number; startTime: string; component: string }[] };
+    const c = JSON.parse(readFileSync(clusterFile, 'utf8')) as {
+      components: { pid: number; startTime: string; component: string }[];
+    };
     for (const x of c.components) out.push({ pid: x.pid, startTime: x.startTime, what: x.component });
   }
   return out;
@@ -51,7 +57,8 @@ describe('process sandbox and a runner killed mid-start', () => {
     await vi.waitFor(
       () => {
         const what = recorded(home).map((r) => r.what);
-        if (!what.includes('kube-apiserver')) throw new Error(`still waiting for kube-apiserver; recorded: ${what.join(', ')}`);
+        if (!what.includes('kube-apiserver'))
+          throw new Error(`still waiting for kube-apiserver; recorded: ${what.join(', ')}`);
       },
       { timeout: 120_000, interval: 100 },
     );

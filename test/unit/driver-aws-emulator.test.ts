@@ -65,9 +65,9 @@ describe('choosing the AWS emulator', () => {
     expect(chooseAwsEmulator({ env: {}, provider: 'process' }, both)).toBe('moto-process');
     expect(chooseAwsEmulator({ env: {}, provider: 'process', needsWebsite: true }, both)).toBe('localstack-process');
     expect(chooseAwsEmulator({ env: {}, provider: 'docker', needsWebsite: true }, both)).toBe('localstack');
-    expect(() => chooseAwsEmulator({ env: {}, provider: 'docker' }, { ...noEngine(true), localStackProcess: true })).toThrow(
-      /the docker provider was chosen \(DOJO_PROVIDER=docker\), but The docker CLI/,
-    );
+    expect(() =>
+      chooseAwsEmulator({ env: {}, provider: 'docker' }, { ...noEngine(true), localStackProcess: true }),
+    ).toThrow(/the docker provider was chosen \(DOJO_PROVIDER=docker\), but The docker CLI/);
   });
 
   it('names both ways out when nothing can run', () => {

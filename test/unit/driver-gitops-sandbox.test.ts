@@ -33,16 +33,26 @@ describe('gitops sandbox', () => {
     );
     await chmod(path.join(bin, 'docker'), 0o755);
     // Docker chosen explicitly: its problem is named first, with the way out.
-    const env = { ...process.env, DOJO_PROVIDER: 'docker', PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}` };
+    const env = {
+      ...process.env,
+      DOJO_PROVIDER: 'docker',
+      PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}`,
+    };
     const { problems } = await preflight(env);
     expect(problems[0]).toMatch(
       /^Docker or Podman: The docker CLI is installed but no container engine answered \(docker: Cannot connect to the Docker daemon/,
     );
     // Neither Docker nor the process sandbox: both ways out are named.
-    const neither = await preflight({ ...env, DOJO_PROVIDER: 'auto', DOJO_PROCESS_CLUSTER_HOME: path.join(dir.path, 'none') });
+    const neither = await preflight({
+      ...env,
+      DOJO_PROVIDER: 'auto',
+      DOJO_PROCESS_CLUSTER_HOME: path.join(dir.path, 'none'),
+    });
     expect(neither.problems.slice(0, 2)).toEqual([
       expect.stringMatching(/^Docker or Podman: The docker CLI is installed but no container engine answered/),
-      expect.stringMatching(/^Without Docker: the process provider needs .*share\/kwok\/stages.yaml.*Fix: run "npx dojo sandbox install"/),
+      expect.stringMatching(
+        /^Without Docker: the process provider needs .*share\/kwok\/stages.yaml.*Fix: run "npx dojo sandbox install"/,
+      ),
     ]);
     expect(new SandboxRequirementsError(problems).message).toMatch(
       /^The gitops sandbox cannot start on this machine\. Missing:\n {2}- Docker or Podman: /,

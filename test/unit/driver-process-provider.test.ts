@@ -24,15 +24,23 @@ import { applicationView } from '../../src/shared/gitops-view.ts';
 import { decideRegistrySteps, registryStepsMode } from '../../src/labs/registry-steps.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 
-const engineDown = 'The docker CLI is installed but no container engine answered (Cannot connect to the Docker daemon).';
-const probe = (p: Partial<ProviderProbe>): ProviderProbe => ({ engine: null, engineProblem: null, processProblem: null, ...p });
+const engineDown =
+  'The docker CLI is installed but no container engine answered (Cannot connect to the Docker daemon).';
+const probe = (p: Partial<ProviderProbe>): ProviderProbe => ({
+  engine: null,
+  engineProblem: null,
+  processProblem: null,
+  ...p,
+});
 
 describe('choosing the sandbox provider', () => {
   it('auto: Docker when an engine answers, processes when none does, and says why', () => {
     expect(chooseProvider({}, probe({})).provider).toBe('docker');
     const p = chooseProvider({}, probe({ engineProblem: engineDown }));
     expect(p.provider).toBe('process');
-    expect(p.reason).toMatch(/^auto: Docker is not usable here \(The docker CLI is installed but no container engine answered/);
+    expect(p.reason).toMatch(
+      /^auto: Docker is not usable here \(The docker CLI is installed but no container engine answered/,
+    );
     expect(p.reason).toMatch(/and the process sandbox is installed$/);
   });
 
@@ -41,14 +49,18 @@ describe('choosing the sandbox provider', () => {
     expect(() => chooseProvider({ DOJO_PROVIDER: 'docker' }, probe({ engineProblem: engineDown }))).toThrow(
       /DOJO_PROVIDER=docker, but The docker CLI .* Fix: start the engine, or use DOJO_PROVIDER=process/,
     );
-    expect(() => chooseProvider({ DOJO_PROVIDER: 'process' }, probe({ processProblem: 'kube-apiserver is missing' }))).toThrow(
-      /DOJO_PROVIDER=process, but kube-apiserver is missing/,
+    expect(() =>
+      chooseProvider({ DOJO_PROVIDER: 'process' }, probe({ processProblem: 'kube-apiserver is missing' })),
+    ).toThrow(/DOJO_PROVIDER=process, but kube-apiserver is missing/);
+    expect(() => chooseProvider({ DOJO_PROVIDER: 'podman' }, probe({}))).toThrow(
+      /expected DOJO_PROVIDER to be docker, process or auto, found "podman"/,
     );
-    expect(() => chooseProvider({ DOJO_PROVIDER: 'podman' }, probe({}))).toThrow(/expected DOJO_PROVIDER to be docker, process or auto, found "podman"/);
   });
 
   it('names both ways out when neither can run', () => {
-    expect(() => chooseProvider({}, probe({ engineProblem: engineDown, processProblem: 'the process provider needs etcd' }))).toThrow(
+    expect(() =>
+      chooseProvider({}, probe({ engineProblem: engineDown, processProblem: 'the process provider needs etcd' })),
+    ).toThrow(
       /^no way to run this sandbox here\. Docker: The docker CLI .* Processes: the process provider needs etcd/,
     );
   });
@@ -64,7 +76,12 @@ describe('cluster PKI', () => {
     expect(ca.subject).toContain('CN=gitops-dojo dev CA');
     const api = new X509Certificate(await readFile(pki.apiserverCert));
     expect(api.verify(ca.publicKey)).toBe(true);
-    for (const name of ['DNS:kubernetes.default.svc', 'DNS:localhost', 'IP Address:127.0.0.1', 'IP Address:10.96.0.1']) {
+    for (const name of [
+      'DNS:kubernetes.default.svc',
+      'DNS:localhost',
+      'IP Address:127.0.0.1',
+      'IP Address:10.96.0.1',
+    ]) {
       expect(api.subjectAltName).toContain(name);
     }
     const admin = new X509Certificate(await readFile(pki.adminCert));
@@ -86,14 +103,47 @@ describe('control plane command lines', () => {
   const layout = {
     name: 'dev',
     dir: '/h/clusters/dev',
-    pki: Object.fromEntries(['caCert', 'caKey', 'apiserverCert', 'apiserverKey', 'adminCert', 'adminKey', 'controllerManagerCert', 'controllerManagerKey', 'schedulerCert', 'schedulerKey', 'etcdCert', 'etcdKey', 'etcdClientCert', 'etcdClientKey', 'serviceAccountKey', 'serviceAccountPub'].map((k) => [k, `/pki/${k}`])),
-    ports: { etcdClient: 1001, etcdPeer: 1002, etcdMetrics: 1003, apiserver: 1004, controllerManager: 1005, scheduler: 1006, kwok: 1007 },
+    pki: Object.fromEntries(
+      [
+        'caCert',
+        'caKey',
+        'apiserverCert',
+        'apiserverKey',
+        'adminCert',
+        'adminKey',
+        'controllerManagerCert',
+        'controllerManagerKey',
+        'schedulerCert',
+        'schedulerKey',
+        'etcdCert',
+        'etcdKey',
+        'etcdClientCert',
+        'etcdClientKey',
+        'serviceAccountKey',
+        'serviceAccountPub',
+      ].map((k) => [k, `/pki/${k}`]),
+    ),
+    ports: {
+      etcdClient: 1001,
+      etcdPeer: 1002,
+      etcdMetrics: 1003,
+      apiserver: 1004,
+      controllerManager: 1005,
+      scheduler: 1006,
+      kwok: 1007,
+    },
     kubeconfigs: { admin: '/h/kc', controllerManager: '/h/cm.kc', scheduler: '/h/s.kc' },
     kwokStages: '/share/stages.yaml',
   } as unknown as ControlPlaneLayout;
 
   it('binds every listener to 127.0.0.1', () => {
-    const all = [...etcdArgs(layout), ...apiserverArgs(layout), ...controllerManagerArgs(layout), ...schedulerArgs(layout), ...kwokArgs(layout)];
+    const all = [
+      ...etcdArgs(layout),
+      ...apiserverArgs(layout),
+      ...controllerManagerArgs(layout),
+      ...schedulerArgs(layout),
+      ...kwokArgs(layout),
+    ];
     const addresses = all.flatMap((a) => [...a.matchAll(/(?:https?:\/\/)?(\d+\.\d+\.\d+\.\d+):\d+/g)].map((m) => m[1]));
     expect(new Set(addresses)).toEqual(new Set(['127.0.0.1']));
     expect(apiserverArgs(layout)).toContain('--bind-address=127.0.0.1');
@@ -102,9 +152,15 @@ describe('control plane command lines', () => {
   });
 
   it('puts etcd behind client certificates and the API server in front of it with its own', () => {
-    expect(etcdArgs(layout)).toEqual(expect.arrayContaining(['--client-cert-auth=true', '--trusted-ca-file=/pki/caCert']));
+    expect(etcdArgs(layout)).toEqual(
+      expect.arrayContaining(['--client-cert-auth=true', '--trusted-ca-file=/pki/caCert']),
+    );
     expect(apiserverArgs(layout)).toEqual(
-      expect.arrayContaining(['--etcd-servers=https://127.0.0.1:1001', '--etcd-certfile=/pki/etcdClientCert', '--authorization-mode=Node,RBAC']),
+      expect.arrayContaining([
+        '--etcd-servers=https://127.0.0.1:1001',
+        '--etcd-certfile=/pki/etcdClientCert',
+        '--authorization-mode=Node,RBAC',
+      ]),
     );
     expect(kwokArgs(layout)).toContain('--manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake');
   });
@@ -122,7 +178,11 @@ describe('push webhooks for Argo CD', () => {
       { ref: 'refs/heads/main', before: 'a'.repeat(40), after: 'b'.repeat(40) },
       { ref: 'refs/heads/feature', before: '0'.repeat(40), after: 'c'.repeat(40) },
     ]);
-    const payload = pushPayload('http://127.0.0.1:4000/team-site.git', updates[0]!, { added: [], modified: ['k8s/configmap.yaml'], removed: [] });
+    const payload = pushPayload('http://127.0.0.1:4000/team-site.git', updates[0]!, {
+      added: [],
+      modified: ['k8s/configmap.yaml'],
+      removed: [],
+    });
     expect(payload.repository.html_url).toBe('http://127.0.0.1:4000/team-site');
     expect(payload.commits[0]?.modified).toEqual(['k8s/configmap.yaml']);
     const body = JSON.stringify(payload);
@@ -146,8 +206,17 @@ describe('the page view of an Application', () => {
         sync: { status: 'Synced', revision: 'f'.repeat(40) },
         health: { status: 'Healthy' },
         summary: { images: ['ghcr.io/northwind/shop:1.4.0'] },
-        resources: [{ kind: 'Deployment', name: 'shop', namespace: 'shop', status: 'Synced', health: { status: 'Healthy' } }],
-        operationState: { phase: 'Succeeded', message: 'successfully synced', startedAt: '2026-12-01T10:00:00Z', finishedAt: '2026-12-01T10:00:02Z', operation: { initiatedBy: { automated: true } }, syncResult: { revision: 'f'.repeat(40) } },
+        resources: [
+          { kind: 'Deployment', name: 'shop', namespace: 'shop', status: 'Synced', health: { status: 'Healthy' } },
+        ],
+        operationState: {
+          phase: 'Succeeded',
+          message: 'successfully synced',
+          startedAt: '2026-12-01T10:00:00Z',
+          finishedAt: '2026-12-01T10:00:02Z',
+          operation: { initiatedBy: { automated: true } },
+          syncResult: { revision: 'f'.repeat(40) },
+        },
         history: [
           { id: 1, revision: 'e'.repeat(40), deployedAt: '2026-12-01T09:00:00Z', initiatedBy: { username: 'admin' } },
           { id: 2, revision: 'f'.repeat(40), deployedAt: '2026-12-01T10:00:02Z', initiatedBy: { automated: true } },
@@ -166,7 +235,12 @@ describe('the page view of an Application', () => {
       operation: { phase: 'Succeeded', initiatedBy: 'automated' },
     });
     expect(view.history.map((h) => `${h.id}:${h.initiatedBy}`)).toEqual(['2:automated', '1:admin']);
-    expect(applicationView({ metadata: { name: 'new' }, spec: {} })).toMatchObject({ sync: 'Unknown', health: 'Unknown', operation: null, automated: false });
+    expect(applicationView({ metadata: { name: 'new' }, spec: {} })).toMatchObject({
+      sync: 'Unknown',
+      health: 'Unknown',
+      operation: null,
+      automated: false,
+    });
   });
 });
 
@@ -174,13 +248,24 @@ describe('steps that need the Terraform registry', () => {
   it('follows DOJO_AWS_PROVIDER_STEPS: off says not applicable without trying, require runs, auto asks the registry', async () => {
     expect(registryStepsMode({ CI: 'true' })).toBe('require');
     expect(registryStepsMode({})).toBe('auto');
-    expect(() => registryStepsMode({ DOJO_AWS_PROVIDER_STEPS: 'maybe' })).toThrow(/expected DOJO_AWS_PROVIDER_STEPS to be require, auto or off/);
+    expect(() => registryStepsMode({ DOJO_AWS_PROVIDER_STEPS: 'maybe' })).toThrow(
+      /expected DOJO_AWS_PROVIDER_STEPS to be require, auto or off/,
+    );
     const never: typeof fetch = () => Promise.reject(new Error('must not be called'));
-    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'off' }, never)).toMatchObject({ applicable: false, line: expect.stringMatching(/not applicable \(DOJO_AWS_PROVIDER_STEPS=off/) });
+    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'off' }, never)).toMatchObject({
+      applicable: false,
+      line: expect.stringMatching(/not applicable \(DOJO_AWS_PROVIDER_STEPS=off/),
+    });
     expect((await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'require' }, never)).applicable).toBe(true);
     const down: typeof fetch = () => Promise.reject(new Error('ENOTFOUND'));
-    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'auto' }, down)).toMatchObject({ applicable: false, line: expect.stringContaining('neither registry.terraform.io nor registry.opentofu.org answers') });
+    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'auto' }, down)).toMatchObject({
+      applicable: false,
+      line: expect.stringContaining('neither registry.terraform.io nor registry.opentofu.org answers'),
+    });
     const up: typeof fetch = () => Promise.resolve(new Response('{}', { status: 200 }));
-    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'auto' }, up)).toMatchObject({ applicable: true, line: expect.stringContaining('registry.opentofu.org answers') });
+    expect(await decideRegistrySteps({ DOJO_AWS_PROVIDER_STEPS: 'auto' }, up)).toMatchObject({
+      applicable: true,
+      line: expect.stringContaining('registry.opentofu.org answers'),
+    });
   });
 });

@@ -19,7 +19,8 @@ export function gitopsRoutes(sessions: SessionManager): Route[] {
       path: '/api/labs/:lab/gitops',
       handler: async (ctx) => {
         const parsed = idSchema.safeParse(ctx.params['lab']);
-        if (!parsed.success) throw new HttpError(400, `expected a kebab-case lab id in the path, found "${ctx.params['lab'] ?? ''}"`);
+        if (!parsed.success)
+          throw new HttpError(400, `expected a kebab-case lab id in the path, found "${ctx.params['lab'] ?? ''}"`);
         const lab = parsed.data;
         const env = sessions.environment(lab);
         const readAt = new Date().toISOString();

@@ -116,7 +116,10 @@ interface Leaf {
   ips?: string[];
 }
 
-async function issue(ca: { cert: x509.X509Certificate; keys: KeyPair }, leaf: Leaf): Promise<{ cert: string; key: string }> {
+async function issue(
+  ca: { cert: x509.X509Certificate; keys: KeyPair },
+  leaf: Leaf,
+): Promise<{ cert: string; key: string }> {
   const keys = await newKeys();
   const eku: string[] = [];
   if (leaf.usage !== 'client') eku.push(x509.ExtendedKeyUsage.serverAuth);
@@ -155,7 +158,10 @@ async function writeSecret(file: string, text: string): Promise<void> {
  * Creates the cluster's PKI in `dir` unless it is already complete there. `clusterName` goes into
  * the CA's name so a learner reading a certificate can tell which sandbox cluster issued it.
  */
-export async function ensureClusterPki(dir: string, clusterName: string): Promise<{ pki: ClusterPki; created: boolean }> {
+export async function ensureClusterPki(
+  dir: string,
+  clusterName: string,
+): Promise<{ pki: ClusterPki; created: boolean }> {
   const pki = pkiPaths(dir);
   const files = Object.entries(pki)
     .filter(([k]) => k !== 'dir')

@@ -144,7 +144,11 @@ export async function withClusterLock<T>(
         // Dead (or unreadable because it is being written right now: only steal when it stays so).
         if (holder?.success || Date.now() - t0 > 1000) await rm(file, { force: true });
       } else if (Date.now() - t0 > timeoutMs) {
-        throw new ClusterLockTimeoutError(name, `${holder.data.what} (pid ${holder.data.pid})`, Math.round(timeoutMs / 1000));
+        throw new ClusterLockTimeoutError(
+          name,
+          `${holder.data.what} (pid ${holder.data.pid})`,
+          Math.round(timeoutMs / 1000),
+        );
       }
       await new Promise((r) => setTimeout(r, 100));
     }

@@ -49,9 +49,7 @@ export class KubeApi {
           method,
           agent,
           timeout: timeoutMs,
-          headers: payload
-            ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }
-            : {},
+          headers: payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {},
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -77,7 +75,9 @@ export class KubeApi {
     const r = await this.request('POST', collectionPath, object);
     if (r.status >= 200 && r.status < 300) return;
     if (r.status === 409) return;
-    throw new Error(`expected the API server to create ${collectionPath} object, got HTTP ${r.status}: ${r.body.slice(0, 300)}`);
+    throw new Error(
+      `expected the API server to create ${collectionPath} object, got HTTP ${r.status}: ${r.body.slice(0, 300)}`,
+    );
   }
 
   close(): void {

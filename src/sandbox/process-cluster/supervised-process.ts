@@ -57,6 +57,19 @@ export function baseEnvironment(env: NodeJS.ProcessEnv, extra: Record<string, st
   return { ...out, ...extra };
 }
 
+/**
+ * Go's garbage collector trades memory for CPU (GOGC=100 lets the heap double before collecting).
+ * A sandbox runs a dozen Go programs on a laptop that also runs a browser: collecting earlier
+ * costs a little CPU and keeps them small. Measured on one cluster with Argo CD, steady state:
+ * 1.28 GiB at the default, 1.13 GiB with GOGC=50 everywhere, 1.06 GiB with 25 (the API server,
+ * whose caches dominate, from 568 to 368 MiB). A user's own GOGC wins.
+ */
+export function goMemoryTuning(component: string, env: NodeJS.ProcessEnv): Record<string, string> {
+  if (env['GOGC']) return { GOGC: env['GOGC'] };
+  // The two whose caches grow with what the learner deploys collect soonest.
+  return { GOGC: component === 'kube-apiserver' || component === 'argocd-application-controller' ? '25' : '50' };
+}
+
 /** Starts the program; resolves once it is spawned (not ready: readiness is the caller's probe). */
 export async function startComponent(
   spec: ComponentSpec,
@@ -68,7 +81,7 @@ export async function startComponent(
   try {
     child = spawn(spec.binary, spec.args, {
       cwd: spec.cwd,
-      env: spec.env,
+      env: { ...goMemoryTuning(spec.component, process.env), ...spec.env },
       detached: true,
       stdio: ['ignore', fd, fd],
     });
@@ -78,10 +91,7 @@ export async function startComponent(
   const pid = child.pid;
   if (pid === undefined) {
     const err = await new Promise<Error>((resolve) => child.once('error', resolve));
-    throw new ComponentStartError(
-      spec.component,
-      `could not start ${spec.component} (${spec.binary}): ${err.message}`,
-    );
+    throw new ComponentStartError(spec.component, `could not start ${spec.component} (${spec.binary}): ${err.message}`);
   }
   child.unref();
   // An early exit is noticed by the readiness probe through isRunning(); the 'error' event after
@@ -133,7 +143,8 @@ export async function waitReady(
 ): Promise<number> {
   const t0 = Date.now();
   for (;;) {
-    if (options.signal?.aborted) throw new ComponentStartError(component.component, `start of ${component.component} cancelled`);
+    if (options.signal?.aborted)
+      throw new ComponentStartError(component.component, `start of ${component.component} cancelled`);
     if (!isRunning(component)) {
       throw new ComponentStartError(
         component.component,
