@@ -218,9 +218,10 @@ export const kindProvider: ClusterProvider = {
       namespace: argo.namespace,
       readySeconds: argo.readySeconds,
       adminPassword: argo.adminPassword,
-      access: `${argo.version} in namespace argocd, ready in ${argo.readySeconds} s; UI: kubectl -n argocd port-forward svc/argocd-server 8080:443, user admin, password ${argo.adminPassword ?? '(initial secret deleted)'}`,
-      // The CLI port-forwards to argocd-server itself: no exposed port, nothing to log in to first.
-      env: { ARGOCD_OPTS: '--port-forward --port-forward-namespace argocd --plaintext' },
+      access: `${argo.version} in namespace argocd, ready in ${argo.readySeconds} s; UI: kubectl -n argocd port-forward svc/argocd-server 8080:443, user admin, password ${argo.adminPassword ?? '(initial secret deleted)'}; CLI: argocd login once with that password (it port-forwards by itself)`,
+      // The CLI port-forwards to argocd-server itself (no exposed port); the server's certificate
+      // is self-signed, hence --insecure.
+      env: { ARGOCD_OPTS: '--port-forward --port-forward-namespace argocd --insecure' },
       webhook: null,
       notice: null,
     };
