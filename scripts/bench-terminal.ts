@@ -344,7 +344,7 @@ async function main(): Promise<void> {
     const echo = ours.p95 / peer.p95;
     const throughput = ours.mbps / peer.mbps;
     console.log(
-      `\nratios vs ${peer.name}: echo p95 ${echo.toFixed(2)} (aim <= 1.00: ${echo <= 1 ? 'met' : 'missed'}), throughput ${throughput.toFixed(2)} (aim >= 0.80: ${throughput >= 0.8 ? 'met' : 'missed'})`,
+      `\nratios vs ${peer.name}: echo p95 ${echo.toFixed(2)} (aim <= 1.00: ${echo <= 1 ? 'met' : 'missed'}), throughput ${throughput.toFixed(2)} (aim >= 1.00, issue 12: ${throughput >= 1 ? 'met' : 'missed'})`,
     );
   }
   for (const n of notes) console.log(n);

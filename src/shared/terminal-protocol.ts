@@ -30,9 +30,9 @@ export const INPUT_CHUNK_CHARS = 8 * 1024;
 
 export const FLOW = {
   /** Pause the PTY when this many output bytes are sent but not yet acknowledged. */
-  highWatermark: 1024 * 1024,
+  highWatermark: 2 * 1024 * 1024,
   /** Resume it when acknowledgements bring the count under this. */
-  lowWatermark: 256 * 1024,
+  lowWatermark: 512 * 1024,
   /**
    * The runner's screen mirror (for replay on reconnect) may lag this far behind before the PTY
    * pauses for it; it parses at low priority, so a burst is not slowed by it until then.
@@ -40,7 +40,7 @@ export const FLOW = {
   mirrorHighWatermark: 4 * 1024 * 1024,
   mirrorLowWatermark: 1024 * 1024,
   /** The server sends at most this many bytes per binary frame. */
-  maxBatchBytes: 128 * 1024,
+  maxBatchBytes: 512 * 1024,
   /** The client acks once this many bytes are rendered, or as soon as it has nothing left to render. */
   ackEveryBytes: 64 * 1024,
   /**

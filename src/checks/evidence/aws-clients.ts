@@ -52,7 +52,8 @@ export function emulatorDown(err: unknown, endpoint: string): CheckEnvironmentEr
   ) {
     return new CheckEnvironmentError(
       `expected the AWS emulator to answer at ${endpoint}; found it not answering (${code || e.message})`,
-      'The sandbox may have stopped: press "Start sandbox" on the lab page, then check again.',
+      // The runner notices a dead emulator within seconds and shows "Start sandbox" then (issue 12).
+      'The sandbox has stopped: within a few seconds its panel says why and shows "Start sandbox"; press it, then check again.',
     );
   }
   return null;

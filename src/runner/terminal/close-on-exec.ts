@@ -45,6 +45,24 @@ function loadFcntl(): Fcntl | null {
   return fcntl;
 }
 
+const F_GETFL = 3;
+const F_SETFL = 4;
+const O_NONBLOCK = process.platform === 'darwin' ? 0x0004 : 0o4000;
+
+/**
+ * Makes `fd` non-blocking (node-pty already opens the PTY master so; this makes sure): input is
+ * written with write(2) on the event loop, which must get EAGAIN rather than wait for the shell.
+ * Returns whether the flag is set (false when fcntl is not available).
+ */
+export function setNonBlocking(fd: number): boolean {
+  const f = loadFcntl();
+  if (!f || !Number.isInteger(fd) || fd < 0) return false;
+  const flags = f(fd, F_GETFL, 'int', 0);
+  if (flags < 0) return false;
+  if ((flags & O_NONBLOCK) === 0 && f(fd, F_SETFL, 'int', flags | O_NONBLOCK) < 0) return false;
+  return (f(fd, F_GETFL, 'int', 0) & O_NONBLOCK) !== 0;
+}
+
 /** Sets FD_CLOEXEC on `fd`; returns whether the flag is set now. */
 export function setCloseOnExec(fd: number): boolean {
   const f = loadFcntl();

@@ -118,10 +118,15 @@ export class ScreenMirror {
     }
   }
 
-  private post(data: Buffer): void {
-    this.posted += data.length;
-    // A copy of exactly these bytes (a Buffer may view a larger pooled ArrayBuffer), moved, not cloned.
-    const copy = new Uint8Array(data);
+  /** Copies `segments` once into a buffer of its own and moves (not clones) it to the worker. */
+  private post(segments: Buffer[], length: number): void {
+    this.posted += length;
+    const copy = new Uint8Array(length);
+    let at = 0;
+    for (const s of segments) {
+      copy.set(s, at);
+      at += s.length;
+    }
     this.worker.postMessage({ type: 'write', data: copy } satisfies MirrorRequest, [copy.buffer]);
   }
 
@@ -132,9 +137,9 @@ export class ScreenMirror {
    */
   private compactHeld(): void {
     const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
-    const { data, skipped } = this.compactor.clone().feed(all, this.scrollback + this.rows + 2);
-    this.held = [data];
-    this.heldBytes = data.length;
+    const { segments, length, skipped } = this.compactor.clone().feedSegments(all, this.scrollback + this.rows + 2);
+    this.held = segments; // views of `all`: no copy until posted
+    this.heldBytes = length;
     if (skipped) {
       this.pending -= skipped;
       this.onParsed(skipped);
@@ -148,13 +153,13 @@ export class ScreenMirror {
     this.held = [];
     this.heldBytes = 0;
     // Lines that refill the scrollback and the screen at its current size (a resize posts first).
-    const { data, skipped } = this.compactor.feed(all, this.scrollback + this.rows + 2);
+    const { segments, length, skipped } = this.compactor.feedSegments(all, this.scrollback + this.rows + 2);
     if (skipped) {
       this.pending -= skipped;
       this.onParsed(skipped);
     }
-    // The rest (data.length = all.length - skipped) is reported parsed by the worker.
-    this.post(data);
+    // The rest (length = all.length - skipped) is reported parsed by the worker.
+    this.post(segments, length);
   }
 
   resize(cols: number, rows: number): void {

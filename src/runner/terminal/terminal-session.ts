@@ -25,10 +25,12 @@ import { stopProcesses, targetsOf, TERMINAL_MARKER, type Reaper } from '../reape
 import { processInfo } from '../../sandbox/process-table.ts';
 import { FlowControl, type FlowCounts } from './flow-control.ts';
 import { closeReason } from './close-reason.ts';
-import { setCloseOnExec } from './close-on-exec.ts';
+import { setCloseOnExec, setNonBlocking } from './close-on-exec.ts';
 import { PtyInput } from './pty-input.ts';
 import { ScreenMirror } from './screen-mirror.ts';
 const debug = createDebug('dojo:runner:pty');
+/** DEBUG=dojo:runner:flow prints each shell's flow-control counts every 2 s (a stall shows here). */
+const debugFlow = createDebug('dojo:runner:flow');
 /** Output arriving within this many ms of the last frame is a stream, not an echo. */
 const STREAM_GAP_MS = 10;
 /** How long a stream's output is coalesced before it is sent. */
@@ -118,6 +120,8 @@ export class TerminalSession {
     // Before anything else can spawn: no later child (moto_server, scripts, the next shell) may inherit it.
     const fd = (this.pty as unknown as { fd: number }).fd;
     this.closeOnExec = setCloseOnExec(fd);
+    // PtyInput writes on the event loop: the fd must answer EAGAIN, never block (node-pty sets it).
+    if (!setNonBlocking(fd)) debug('could not confirm O_NONBLOCK on the PTY of pid %d', this.pid);
     if (!this.closeOnExec) debug('could not set FD_CLOEXEC on the PTY of pid %d: later children inherit it', this.pid);
     this.input = new PtyInput({
       fd,
@@ -145,6 +149,13 @@ export class TerminalSession {
     });
     this.pty.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
     debug('spawned %s for %s: pid %d in %s', options.shell, this.lab, this.pid, options.cwd);
+    if (debugFlow.enabled) {
+      const timer = setInterval(() => {
+        if (this.exitInfo) return clearInterval(timer);
+        debugFlow('pid %d %o input %d', this.pid, this.stats(), this.input.queuedBytes);
+      }, 2000);
+      timer.unref();
+    }
   }
 
   get isExited(): boolean {

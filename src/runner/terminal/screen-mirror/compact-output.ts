@@ -52,6 +52,15 @@ export class OutputCompactor {
    * followed by at least `keepLines` lines replaced by "\r\n", and how many bytes fewer it has.
    */
   feed(data: Buffer, keepLines: number): { data: Buffer; skipped: number } {
+    const { segments, skipped } = this.feedSegments(data, keepLines);
+    return { data: segments.length === 1 ? (segments[0] as Buffer) : Buffer.concat(segments), skipped };
+  }
+
+  /**
+   * `feed` without the final copy: the result as views of `data` (and "\r\n"), in order, for a
+   * caller that copies them once into the buffer it sends on.
+   */
+  feedSegments(data: Buffer, keepLines: number): { segments: Buffer[]; length: number; skipped: number } {
     const compact = keepLines > 0;
     const n = data.length;
     const parts: Buffer[] = [];
@@ -76,9 +85,9 @@ export class OutputCompactor {
       this.step(data[i] as number);
       i++;
     }
-    if (!skipped) return { data, skipped: 0 };
+    if (!skipped) return { segments: [data], length: data.length, skipped: 0 };
     parts.push(data.subarray(copiedTo));
-    return { data: Buffer.concat(parts), skipped };
+    return { segments: parts, length: data.length - skipped, skipped };
   }
 
   /** The end of the skippable part of the run [start, end), or -1. */
