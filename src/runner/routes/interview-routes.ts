@@ -12,8 +12,7 @@
  */
 import { createReadStream, createWriteStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { once } from 'node:events';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
 import {
@@ -79,16 +78,16 @@ export const UPLOADS_MAX_BYTES = 256 * 1024 * 1024;
 let uploadsInFlight = 0;
 
 /**
- * Streams the request body into `file` (0600), checking the size limit as it goes and the
- * container signature on the first bytes; resolves with the byte count. On any refusal the
- * partial file is removed.
+ * Streams the request body into a file from `makeFile` (0600), checking the size limit as it goes
+ * and the container signature on the first bytes (the file is made only once they pass); resolves
+ * with the file and its size. On any refusal the partial file is removed.
  */
 async function receiveAudio(
   req: IncomingMessage,
   res: ServerResponse,
   type: RecordingContentType,
-  file: string,
-): Promise<number> {
+  makeFile: () => string,
+): Promise<{ file: string; size: number }> {
   const limitText = `${RECORDING_MAX_BYTES / (1024 * 1024)} MiB`;
   const declared = Number(req.headers['content-length'] ?? NaN);
   const tooLarge = (found: string) => {
@@ -115,38 +114,47 @@ async function receiveAudio(
   uploadsInFlight += reserved;
   let size = 0;
   let head = Buffer.alloc(0);
-  const check = new Transform({
-    transform(chunk: Buffer, _encoding, done) {
+  let file: string | null = null;
+  let out: ReturnType<typeof createWriteStream> | null = null;
+  const notThatType = () =>
+    new HttpError(
+      415,
+      `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
+      'upload the file the browser recorded, unchanged',
+    );
+  try {
+    for await (const chunk of req as AsyncIterable<Buffer>) {
       size += chunk.length;
-      if (size > RECORDING_MAX_BYTES) return done(tooLarge(`more than ${RECORDING_MAX_BYTES} bytes`));
+      if (size > RECORDING_MAX_BYTES) throw tooLarge(`more than ${RECORDING_MAX_BYTES} bytes`);
       if (head.length < 8) {
         head = Buffer.concat([head, chunk.subarray(0, 8 - head.length)]);
-        if (head.length >= 8 && !looksLike(type, head)) {
-          return done(
-            new HttpError(
-              415,
-              `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
-              'upload the file the browser recorded, unchanged',
-            ),
-          );
+        if (head.length < 8) {
+          continue; // not enough to judge yet; kept in `head` and written below
         }
+        if (!looksLike(type, head)) throw notThatType();
       }
-      done(null, chunk);
-    },
-  });
-  try {
-    await pipeline(req, check, createWriteStream(file, { mode: 0o600 }));
-    if (size === 0) throw new HttpError(400, 'expected the recording in the request body, found an empty body');
-    if (!looksLike(type, head)) {
-      throw new HttpError(
-        415,
-        `the body is declared ${type} but does not start with ${SIGNATURES[type]}`,
-        'upload the file the browser recorded, unchanged',
-      );
+      // Nothing touches the disk before the first bytes proved the type.
+      if (!out) {
+        file = makeFile();
+        out = createWriteStream(file, { mode: 0o600 });
+        out.on('error', () => undefined); // reported by the write/finish below
+        const first = Buffer.concat([head, chunk.subarray(chunk.length - (size - head.length))]);
+        if (!out.write(first)) await once(out, 'drain');
+        continue;
+      }
+      // Backpressure: the request is not read further until the disk has taken this chunk.
+      if (!out.write(chunk)) await once(out, 'drain');
     }
-    return size;
+    if (size === 0) throw new HttpError(400, 'expected the recording in the request body, found an empty body');
+    if (!out) throw notThatType(); // fewer than 8 bytes
+    await new Promise<void>((resolve, reject) => {
+      out?.once('error', reject);
+      out?.end(resolve);
+    });
+    return { file: file as string, size };
   } catch (err) {
-    await rm(file, { force: true });
+    out?.destroy();
+    if (file) await rm(file, { force: true });
     if (err instanceof HttpError) throw err;
     // The client went away mid-upload (or the disk failed): nothing was stored.
     throw new HttpError(400, `the recording upload did not complete: ${(err as Error).message}`);
@@ -321,11 +329,10 @@ export function interviewRoutes(ctx: RunnerContext, options: InterviewRouteOptio
         if (attempt.answerKind !== 'audio') {
           throw new HttpError(409, `attempt ${id} is a written answer; expected an attempt with answerKind "audio"`);
         }
-        const temporaryFile = store.temporaryRecordingFile(id);
-        const bytes = await receiveAudio(req, res, type, temporaryFile);
+        const received = await receiveAudio(req, res, type, () => store.temporaryRecordingFile(id));
         const recording = await store.saveRecording(
           id,
-          { temporaryFile, bytes },
+          { temporaryFile: received.file, bytes: received.size },
           type,
           query.data.durationMs,
           scheduler.now(),
