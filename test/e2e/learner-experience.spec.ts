@@ -76,6 +76,9 @@ test('axe finds no serious violation on the catalog, lab, interview and 404 page
   await page.keyboard.type('seq 1 80');
   await page.keyboard.press('Enter');
   await expect(terminal.locator('.xterm-rows')).toContainText('80');
+  // Revealed solutions have lines wider than the column: scrollable regions a keyboard must reach.
+  for (const show of await page.getByRole('button', { name: 'Show solution' }).all()) await show.click();
+  await expect(page.locator('.solution:not([hidden]) pre')).toHaveCount(STEPS.length);
   expect(await seriousViolations(page), 'lab page').toEqual([]);
 
   for (const p of ['/interview/', '/interview/how-state-locking-works/', '/authoring/']) {

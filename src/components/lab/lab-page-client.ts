@@ -174,6 +174,9 @@ function showMessage(section: HTMLElement, text: string, cls = 'error-message', 
   const parts: HTMLElement[] = [el('p', text, cls)];
   if (output) {
     const pre = el('pre');
+    // Output lines can be wider than the column: focusable so a keyboard can scroll it.
+    pre.tabIndex = 0;
+    pre.setAttribute('aria-label', 'Script output');
     pre.append(el('code', stripAnsi(output).slice(-4000)));
     parts.push(pre);
   }

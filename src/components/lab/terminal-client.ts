@@ -61,6 +61,13 @@ function themeFromCss(): ITheme {
 
 const isMac = /Mac|iPhone|iPad/.test(navigator.platform);
 
+/**
+ * An open socket that has not been attached to a shell after this long is given up and reopened.
+ * The runner attaches within milliseconds; this only matters when a shell is swapped under an
+ * attach in progress (the sandbox became ready at that moment), which left the page "Connecting…".
+ */
+const ATTACH_TIMEOUT_MS = 10_000;
+
 /** How long a held-back Esc waits for a Tab before it goes to the shell. */
 const ESCAPE_GRACE_MS = 400;
 const MODIFIER_KEYS = new Set(['Shift', 'Control', 'Alt', 'Meta', 'AltGraph', 'CapsLock']);
@@ -84,6 +91,7 @@ export class TerminalView {
   private ws: WebSocket | null = null;
   private retry = 0;
   private retryTimer: number | undefined;
+  private attachTimer: number | undefined;
   private resizeTimer: number | undefined;
   private exited = false;
   private pendingWrites = 0;
@@ -149,6 +157,7 @@ export class TerminalView {
     document.removeEventListener(SIGNED_OUT_EVENT, this.onSignedOut);
     this.observer?.disconnect();
     window.clearTimeout(this.retryTimer);
+    window.clearTimeout(this.attachTimer);
     window.clearTimeout(this.escapeHeld);
     this.ws?.close();
     this.term?.dispose();
@@ -281,7 +290,13 @@ export class TerminalView {
     this.inputQueue = [];
     this.inputInFlight = 0;
 
-    ws.addEventListener('open', () => this.sendInput());
+    ws.addEventListener('open', () => {
+      this.sendInput();
+      window.clearTimeout(this.attachTimer);
+      this.attachTimer = window.setTimeout(() => {
+        if (ws === this.ws) ws.close();
+      }, ATTACH_TIMEOUT_MS);
+    });
     ws.addEventListener('message', (event: MessageEvent<ArrayBuffer | string>) => {
       if (ws !== this.ws) return;
       if (typeof event.data !== 'string') return this.output(new Uint8Array(event.data));
@@ -296,6 +311,7 @@ export class TerminalView {
       const message = parsed.data;
       switch (message.type) {
         case 'attached':
+          window.clearTimeout(this.attachTimer);
           this.retry = 0;
           // The runner replays the whole screen next: start from a clean one.
           term.reset();
@@ -327,6 +343,7 @@ export class TerminalView {
 
     ws.addEventListener('close', (event) => {
       if (ws !== this.ws) return;
+      window.clearTimeout(this.attachTimer);
       this.ws = null;
       if (event.code === CLOSE.shellExited || this.exited) {
         this.exited = true;
