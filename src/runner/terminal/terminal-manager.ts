@@ -38,6 +38,9 @@ export class TerminalManager {
   private readonly options: TerminalManagerOptions;
   private readonly terminals = new Map<string, TerminalSession>();
   private readonly detachTimers = new Map<string, NodeJS.Timeout>();
+  /** Attaches in progress, which a swap of the shell waits for. */
+  private readonly attaching = new Map<string, Promise<void>>();
+  private readonly replacing = new Set<string>();
   /** Two tabs opening the same lab at once must get one shell, not two. */
   private readonly spawning = new Map<string, Promise<TerminalSession>>();
   private readonly closeHandlers: (() => void)[] = [];
@@ -121,12 +124,21 @@ export class TerminalManager {
     const timer = this.detachTimers.get(lab);
     if (timer) clearTimeout(timer);
     this.detachTimers.delete(lab);
+    const attaching = terminal.attach(ws, size);
+    this.attaching.set(lab, attaching);
     try {
-      await terminal.attach(ws, size);
+      await attaching;
     } finally {
+      if (this.attaching.get(lab) === attaching) this.attaching.delete(lab);
       // The socket may have closed (or lost to a newer one) while the shell started: a shell nobody
       // is attached to must still get the idle timeout, or it would live until the runner stops.
       this.scheduleReap(lab, terminal);
+    }
+    // The sandbox may have become ready while this shell was starting, too late for the swap.
+    if (terminal.sandbox === 'not-started' && !terminal.hasHadInput && this.options.sessions.environment(lab)) {
+      void this.replaceForSandbox(lab, terminal).catch((err: unknown) =>
+        debug('replacing the shell of %s failed: %O', lab, err),
+      );
     }
     return terminal;
   }
@@ -158,7 +170,20 @@ export class TerminalManager {
 
   /** Swaps an untouched shell for one with the sandbox's environment, keeping the page attached. */
   private async replaceForSandbox(lab: string, old: TerminalSession): Promise<void> {
-    if (this.closed || this.spawning.has(lab)) return;
+    if (this.closed || this.spawning.has(lab) || this.replacing.has(lab)) return;
+    this.replacing.add(lab);
+    try {
+      // An attach in progress must finish first: its socket would otherwise be attached to the old
+      // shell after it was released, and get "the shell exited" or nothing at all.
+      await this.attaching.get(lab)?.catch(() => undefined);
+      if (this.closed || this.spawning.has(lab) || this.terminals.get(lab) !== old || old.hasHadInput) return;
+      await this.swapShell(lab, old);
+    } finally {
+      this.replacing.delete(lab);
+    }
+  }
+
+  private async swapShell(lab: string, old: TerminalSession): Promise<void> {
     const size = old.size;
     const ws = old.releaseClient();
     this.terminals.delete(lab);
