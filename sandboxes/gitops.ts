@@ -37,7 +37,7 @@ import { PhaseProgress } from '../src/sandbox/phase-progress.ts';
 import { findProcessBinaries } from '../src/sandbox/process-binaries.ts';
 import { writeProviderOverride } from '../src/sandbox/provider-override.ts';
 import { probeProviders, chooseProvider, type ProviderChoice } from '../src/sandbox/sandbox-provider.ts';
-import { detectTerraformCli, type TerraformCli } from '../src/sandbox/terraform-cli.ts';
+import { chooseTerraformCli, type TerraformCli } from '../src/sandbox/terraform-cli.ts';
 import { stablePort } from '../src/sandbox/free-port.ts';
 import { toolEnv, which } from '../src/sandbox/which.ts';
 import { repoRoot } from '../src/shared/paths.ts';
@@ -88,20 +88,27 @@ export const REGION = 'us-east-1';
 const STARTER = path.join(repoRoot, 'labs', 's3-static-site', 'starter');
 
 /** Every requirement that is not met, each with how to get it; empty when the machine is ready. */
-export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<{
+export async function preflight(
+  env: NodeJS.ProcessEnv = process.env,
+  /** Whose Terraform CLI choice to read and keep (DOJO_HOME/terraform-cli/<lab>.json). */
+  lab: { dojoHome: string; lab: string },
+): Promise<{
   problems: string[];
   choice: ProviderChoice | null;
   engine: DockerEngine | null;
   cli: TerraformCli | null;
+  cliReason: string;
 }> {
   const problems: string[] = [];
-  const [probe, cli] = await Promise.all([
+  const [probe, picked] = await Promise.all([
     probeProviders(env),
-    detectTerraformCli(undefined, env).catch((err: Error) => {
+    // Per lab and sticky: installing tofu later does not switch a lab begun with terraform.
+    chooseTerraformCli({ ...lab, env }).catch((err: Error) => {
       problems.push(`Terraform: ${err.message}`);
       return null;
     }),
   ]);
+  const cli = picked?.cli ?? null;
   let choice: ProviderChoice | null = null;
   try {
     choice = chooseProvider(env, probe);
@@ -127,7 +134,7 @@ export async function preflight(env: NodeJS.ProcessEnv = process.env): Promise<{
     problems.push(
       'git: not on PATH. Fix: install git (macOS: xcode-select --install; Debian/Ubuntu: sudo apt-get install git).',
     );
-  return { problems, choice, engine: choice?.engine ?? null, cli };
+  return { problems, choice, engine: choice?.engine ?? null, cli, cliReason: picked?.reason ?? '' };
 }
 
 export class SandboxRequirementsError extends Error {
@@ -148,10 +155,10 @@ const gitops: Sandbox = {
     const env = process.env;
     const report = options.onProgress ?? (() => undefined);
     const pre = new PhaseProgress({ preflight: 1 }, report);
-    const { problems, choice, engine, cli } = await pre.run(
+    const { problems, choice, engine, cli, cliReason } = await pre.run(
       'preflight',
       'Choosing the provider (Docker or processes) and checking terraform, git and kubectl',
-      () => preflight(env),
+      () => preflight(env, { dojoHome: options.dojoHome, lab: path.basename(options.workspace) }),
     );
     if (problems.length || !choice || !cli) throw new SandboxRequirementsError(problems);
     const provider = clusterProvider(choice.provider);
@@ -317,6 +324,7 @@ const gitops: Sandbox = {
           'Argo CD': argo.access,
           Git: `${server.repoUrl(SITE_REPO)}${docker ? ` (pods use ${server.repoUrl(SITE_REPO, { forCluster: true })})` : ''}`,
           Terraform: `${cli.flavor} ${cli.version} (${cli.binary})`,
+          'Terraform choice': cliReason,
           ...(argo.notice ? { Notice: argo.notice } : {}),
         },
         // LocalStack (community) keeps nothing on disk: the bucket and pages are gone after a Stop.

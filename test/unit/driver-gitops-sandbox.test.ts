@@ -38,16 +38,16 @@ describe('gitops sandbox', () => {
       DOJO_PROVIDER: 'docker',
       PATH: `${bin}${path.delimiter}${process.env['PATH'] ?? ''}`,
     };
-    const { problems } = await preflight(env);
+    const lab = { dojoHome: dir.path, lab: 's3-static-site' };
+    const { problems } = await preflight(env, lab);
     expect(problems[0]).toMatch(
       /^Docker or Podman: The docker CLI is installed but no container engine answered \(docker: Cannot connect to the Docker daemon/,
     );
     // Neither Docker nor the process sandbox: both ways out are named.
-    const neither = await preflight({
-      ...env,
-      DOJO_PROVIDER: 'auto',
-      DOJO_PROCESS_CLUSTER_HOME: path.join(dir.path, 'none'),
-    });
+    const neither = await preflight(
+      { ...env, DOJO_PROVIDER: 'auto', DOJO_PROCESS_CLUSTER_HOME: path.join(dir.path, 'none') },
+      lab,
+    );
     expect(neither.problems.slice(0, 2)).toEqual([
       expect.stringMatching(/^Docker or Podman: The docker CLI is installed but no container engine answered/),
       expect.stringMatching(
@@ -60,8 +60,11 @@ describe('gitops sandbox', () => {
   });
 
   it('fails start() on a machine without an engine with the requirements error, and nothing else', async () => {
-    const { problems } = await preflight({ ...process.env, DOJO_PROVIDER: 'docker' });
     await using dir = await tempDir('gitops');
+    const { problems } = await preflight(
+      { ...process.env, DOJO_PROVIDER: 'docker' },
+      { dojoHome: dir.path, lab: 's3-static-site' },
+    );
     if (problems.length === 0) {
       // Every tool is here: starting for real is the docker suite's job (test/docker/).
       expect(problems).toEqual([]);
