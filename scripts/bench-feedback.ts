@@ -87,6 +87,10 @@ if (values.json) {
       (s) => `${pct(s.denials.accuracy)} (${s.denials.readAsDenial}/${s.denials.total})`,
     ],
     ['  denials not credited as hits', (s) => `${pct(s.denials.notCredited / Math.max(1, s.denials.total))}`],
+    [
+      '  points shown as denied that were not',
+      (s) => `${pct(s.denials.invented / Math.max(1, s.denials.absent))} (${s.denials.invented}/${s.denials.absent})`,
+    ],
     ['points given to keyword lists (<= 20 %)', (s) => `${pct(s.lists.share)} (${s.lists.credited}/${s.lists.points})`],
     ['"partly covered" verdicts (of them labelled hit)', (s) => `${s.partial.pairs} (${s.partial.labelledHit})`],
     [

@@ -87,8 +87,18 @@ export interface EvalScore {
   pairs: number;
   /** Non-list answers. */
   hits: { truePositive: number; falsePositive: number; falseNegative: number; precision: number; recall: number };
-  /** Points labelled denied: shown as negated / at least not credited. */
-  denials: { total: number; readAsDenial: number; notCredited: number; accuracy: number };
+  /**
+   * Points labelled denied: shown as negated / at least not credited. `invented`: points the answer
+   * neither makes nor denies that are shown as denied anyway (out of `absent` such points).
+   */
+  denials: {
+    total: number;
+    readAsDenial: number;
+    notCredited: number;
+    accuracy: number;
+    invented: number;
+    absent: number;
+  };
   /** Keyword-list answers: points credited out of points asked. */
   lists: { answers: number; points: number; credited: number; share: number };
   /** Non-list pairs shown as "partly covered" (never counted as hits). */
@@ -111,7 +121,7 @@ export async function scoreEvalSet(
     answers: 0,
     pairs: 0,
     hits: { truePositive: 0, falsePositive: 0, falseNegative: 0, precision: 0, recall: 0 },
-    denials: { total: 0, readAsDenial: 0, notCredited: 0, accuracy: 0 },
+    denials: { total: 0, readAsDenial: 0, notCredited: 0, accuracy: 0, invented: 0, absent: 0 },
     lists: { answers: 0, points: 0, credited: 0, share: 0 },
     partial: { pairs: 0, labelledHit: 0 },
     star: {
@@ -145,6 +155,10 @@ export async function scoreEvalSet(
           if (found === 'negated') s.denials.readAsDenial++;
           if (!credited) s.denials.notCredited++;
         }
+        if (expected === 'absent') {
+          s.denials.absent++;
+          if (found === 'negated') s.denials.invented++;
+        }
         if (isList) {
           s.lists.points++;
           if (credited) s.lists.credited++;
@@ -160,7 +174,8 @@ export async function scoreEvalSet(
         const wrong =
           (expected === 'hit' && !credited) ||
           (expected !== 'hit' && credited) ||
-          (expected === 'denied' && found !== 'negated');
+          (expected === 'denied' && found !== 'negated') ||
+          (expected === 'absent' && found === 'negated');
         if (wrong) s.mismatches.push({ answer: a.id, point: point.id, expected, found });
       }
       if (a.star && feedback.star) {

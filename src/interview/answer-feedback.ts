@@ -96,11 +96,11 @@ const LIST_WARNING_SHARE = 0.4;
 /** The feedback for one answer to one question bank entry, with an analyzer already loaded. */
 export function feedbackWith(
   analyzer: AnswerAnalyzer,
-  entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'>,
+  entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'> & Partial<Pick<InterviewEntry, 'question'>>,
   answer: AnswerInput,
 ): Feedback {
   const analysis = analyzer.analyze(answer.text);
-  const points = matchTalkingPoints(analysis, entry.talkingPoints);
+  const points = matchTalkingPoints(analysis, entry.talkingPoints, entry.question);
   const hit = points.filter((p) => p.status === 'hit').length;
   const total = entry.talkingPoints.length;
   const warnings: string[] = [];
@@ -121,7 +121,7 @@ export function feedbackWith(
 
 /** The feedback for one answer to one question bank entry (loads the language model on first use). */
 export async function answerFeedback(
-  entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'>,
+  entry: Pick<InterviewEntry, 'kind' | 'talkingPoints'> & Partial<Pick<InterviewEntry, 'question'>>,
   answer: AnswerInput,
 ): Promise<Feedback> {
   return feedbackWith(await loadAnswerAnalyzer(), entry, answer);

@@ -116,6 +116,8 @@ const MEASURABLE = new RegExp(
     String.raw`\b(?:an?|one) (?:hour|day|week|minute|month|quarter|sprint)\b`,
     String.raw`\b(?:zero|no) (?:incidents|outages|recurrences|orphaned|failed|failures|pages|tickets|stuck|accidental|violations|deletions)\b`,
     String.raw`\b(?:100|[1-9]\d?) ?percent\b`,
+    // "the apply failed twice": a count in a word.
+    String.raw`\b(?:twice|thrice)\b`,
     // "No claims have been deleted since": a count of zero.
     String.raw`\b(?:zero|no) [a-z]+ (?:have|has|were|was) (?:been )?[a-z]+ed\b`,
   ].join('|'),

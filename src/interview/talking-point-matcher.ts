@@ -6,12 +6,15 @@
  * sentence (between two punctuation marks), in any order, no more than three other words apart in
  * all. Words compare by stem and by lemma ("changes something manually" meets `manual change`,
  * "ran" meets "run"), synonyms are folded (PR = pull request), a compound meets its parts ("cleaned
- * up" = `cleanup`), `a|b` in a phrase accepts either word at that place, and `#` any number.
+ * up" = `cleanup`), `a|b` in a phrase accepts either word at that place, `~name` any word of a class
+ * (`~delete` = delete, remove, drop, wipe…; ./talking-point-matcher/word-classes.ts) and `#` any number.
  *
  * What a mention is worth depends on where it stands:
  * - in a sentence that asserts something (it has a verb and is not a keyword list) and outside any
  *   denial: a claim, the point is **hit**;
- * - inside a denial's scope ("didn't scan the HCL with checkov or tfsec" denies both): **negated**;
+ * - inside a denial's scope ("didn't scan the HCL with checkov or tfsec" denies both): **negated**; so
+ *   is a point that a denial names in other words ("we didn't revert" for "git revert"), when the
+ *   denied words belong to that point more than to any other (./talking-point-matcher/denied-ideas.ts);
  * - in a keyword list or a verbless fragment, or a bare name from the point's `terms`: named only,
  *   the point is **partial**, never a hit. So is an answer sentence that shares most of the key
  *   words of the point's description without any phrase: close in meaning, shown as such.
@@ -22,6 +25,8 @@ import type { TalkingPoint } from '../shared/interview-entry.ts';
 import type { AnalysedWord, AnswerAnalysis } from './answer-analysis.ts';
 import { answerTokens } from './talking-point-matcher/answer-tokens.ts';
 import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
+import { deniedIdeas, type DeniedIdea } from './talking-point-matcher/denied-ideas.ts';
+import { wordClasses } from './talking-point-matcher/word-classes.ts';
 
 /** Words of a phrase may be spread over its own length plus this many other words. */
 const SLACK = 3;
@@ -53,6 +58,16 @@ function norms(text: string): string[] {
     .map((t) => t.norm);
 }
 
+function classMembers(name: string, phrase: string): readonly string[] {
+  const members = wordClasses[name];
+  if (!members) {
+    throw new Error(
+      `talking-point phrase "${phrase}": expected a word class after "~" (${Object.keys(wordClasses).join(', ')}), found "~${name}"; fix the phrase or add the class to talking-point-matcher/word-classes.ts`,
+    );
+  }
+  return members;
+}
+
 /** "force-unlock with lock id" → slots; "delete|remove from git" → [[delete],[remove]], [[from]], [[git]]. */
 export function compilePhrase(text: string): CompiledPhrase {
   const seen = compiled.get(text);
@@ -68,11 +83,12 @@ export function compilePhrase(text: string): CompiledPhrase {
     if (chunk === ANY_NUMBER) {
       flush();
       slots.push([[ANY_NUMBER]]);
-    } else if (chunk.includes('|')) {
+    } else if (chunk.includes('|') || /^~\p{L}/u.test(chunk)) {
       flush();
       const alternatives = chunk
         .split('|')
-        .map(norms)
+        .flatMap((a) => (/^~\p{L}/u.test(a) ? classMembers(a.slice(1), text) : [a]))
+        .map((a) => (a === ANY_NUMBER ? [ANY_NUMBER] : norms(a)))
         .filter((a) => a.length > 0);
       if (alternatives.length > 0) slots.push(alternatives);
     } else {
@@ -286,15 +302,20 @@ function reasonFor(
   text: string,
   point: MatchablePoint,
   close: { text: string; shared: string[] } | null,
+  idea?: DeniedIdea,
 ): string {
   const said = (f: Found) => quote(text.slice(f.start, f.end));
-  const idea = point.description ?? point.point;
+  const gist = point.description ?? point.point;
   if (status === 'hit') {
     const f = found.find((x) => x.role === 'claim');
     return f ? `Counted: ${said(f)} matches “${f.phrase}” in a sentence that states it.` : 'Counted.';
   }
   if (status === 'negated') {
     const f = found.find((x) => x.role === 'denied');
+    if (!f && idea) {
+      const own = idea.words.map((w) => w.word).join(', ');
+      return `Not counted: ${quote(text.slice(idea.start, idea.end))} is denied by “${idea.cue.word}”, and its words (${own}) are this point's: ${gist}.`;
+    }
     const cue = f?.cue ? `“${f.cue.word}”` : 'a negation';
     return f ? `Not counted: ${said(f)} is denied by ${cue} in the same clause.` : 'Not counted: only mentioned as denied.';
   }
@@ -305,32 +326,49 @@ function reasonFor(
       return `Partly: ${said(listed)} is named ${where}, not in a sentence that says what it does.`;
     }
     const named = found.find((x) => x.role === 'name');
-    if (named) return `Partly: you named ${said(named)} but did not say what it does; the point is: ${idea}.`;
-    if (close) return `Partly: close in meaning (${close.shared.join(', ')}) but not said outright; the point is: ${idea}.`;
+    if (named) return `Partly: you named ${said(named)} but did not say what it does; the point is: ${gist}.`;
+    if (close) return `Partly: close in meaning (${close.shared.join(', ')}) but not said outright; the point is: ${gist}.`;
   }
-  return `Not found: ${idea}. For example: ${point.match
+  return `Not found: ${gist}. For example: ${point.match
     .slice(0, 2)
     .map((m) => `“${m.replace(/\|/gu, ' / ')}”`)
     .join(', ')}.`;
 }
 
-/** The result for every talking point, in the entry's order. */
-export function matchTalkingPoints(analysis: AnswerAnalysis, points: readonly MatchablePoint[]): PointResult[] {
+/** Every mention of a point's phrases and terms in the answer, with what each is worth. */
+function findMentions(analysis: AnswerAnalysis, point: MatchablePoint): Found[] {
   const words = analysis.words;
-  return points.map((point) => {
-    const found: Found[] = [];
-    const look = (phrases: readonly string[], term: boolean) => {
-      for (const phrase of phrases) {
-        for (const occ of occurrences(analysis, compilePhrase(phrase))) {
-          const { role, cue } = roleOf(analysis, occ, term);
-          const start = words[occ.first]?.start ?? 0;
-          found.push({ phrase, occ, start, end: words[occ.last]?.end ?? start, role, cue });
-        }
+  const found: Found[] = [];
+  const look = (phrases: readonly string[], term: boolean) => {
+    for (const phrase of phrases) {
+      for (const occ of occurrences(analysis, compilePhrase(phrase))) {
+        const { role, cue } = roleOf(analysis, occ, term);
+        const start = words[occ.first]?.start ?? 0;
+        found.push({ phrase, occ, start, end: words[occ.last]?.end ?? start, role, cue });
       }
-    };
-    look(point.match, false);
-    look(point.terms ?? [], true);
+    }
+  };
+  look(point.match, false);
+  look(point.terms ?? [], true);
+  return found;
+}
 
+/**
+ * The result for every talking point, in the entry's order. `question` (the question's text) keeps
+ * the question's own words from telling its points apart when a denial is read without a phrase.
+ */
+export function matchTalkingPoints(
+  analysis: AnswerAnalysis,
+  points: readonly MatchablePoint[],
+  question = '',
+): PointResult[] {
+  const founds = points.map((point) => findMentions(analysis, point));
+  // Negations already read as denying some point's phrase are explained; the others may deny a
+  // point in other words (./talking-point-matcher/denied-ideas.ts).
+  const explained = new Set(founds.flat().flatMap((f) => (f.role === 'denied' && f.cue ? [f.cue] : [])));
+  const denials = deniedIdeas(analysis, points, { question, explained });
+  return points.map((point, p) => {
+    const found = founds[p] ?? [];
     const mentions = new Map<string, MatchedMention & { rank: number }>();
     for (const f of found) {
       const { start, end } = f;
@@ -341,20 +379,25 @@ export function matchTalkingPoints(analysis: AnswerAnalysis, points: readonly Ma
         mentions.set(key, { phrase: f.phrase, start, end, negated: f.role === 'denied', named: rank === 1, rank });
       }
     }
+    const idea = found.some((f) => f.role === 'claim' || f.role === 'denied') ? undefined : denials.get(point.id);
+    for (const w of idea?.words ?? []) {
+      mentions.set(`${w.start}:${w.end}`, { phrase: w.word, start: w.start, end: w.end, negated: true, named: false, rank: 2 });
+    }
     // A name inside words that already count ("lockfile" in "use_lockfile") adds only noise.
     const all = [...mentions.values()];
     const list = all
       .filter((m) => m.rank > 1 || !all.some((o) => o.rank > 1 && o.start < m.end && m.start < o.end))
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .map(({ rank: _rank, ...m }) => m);
-    const close = found.length === 0 && point.description ? closestSentence(analysis, point.description) : null;
+    const close = found.length === 0 && !idea && point.description ? closestSentence(analysis, point.description) : null;
     const status: PointResult['status'] = found.some((f) => f.role === 'claim')
       ? 'hit'
-      : found.some((f) => f.role === 'denied')
+      : found.some((f) => f.role === 'denied') || idea
         ? 'negated'
         : found.length > 0 || close
           ? 'partial'
           : 'missed';
-    return { id: point.id, status, mentions: list, reason: reasonFor(status, found, analysis.text, point, close) };
+    const reason = reasonFor(status, found, analysis.text, point, close, idea);
+    return { id: point.id, status, mentions: list, reason };
   });
 }

@@ -11,7 +11,8 @@
  * A negation word covers its whole clause: the words before it ("locking simply wasn't configured")
  * and after it, lists included. It does not reach back across "that", "whether", "who", "which", "if",
  * "when" ("confirm that no job is running" asserts the confirming). "without", "instead of", "rather
- * than" and "forgot to" cover only what follows them. "not only", "not just" deny nothing.
+ * than" and "forgot to" cover only what follows them. "not only", "not just" deny nothing. "is off"
+ * and "turned X off" deny their clause like "not" does.
  */
 import { CLAUSE_WORDS, type AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
 
@@ -167,7 +168,12 @@ function isNegation(words: readonly Word[], i: number): boolean {
   if (!w) return false;
   // "self-heal is off", "prune was disabled": a state denied, not an action taken.
   if (w.word === 'off' || w.word === 'disabled') {
-    return [1, 2].some((d) => BE.has(words[i - d]?.word ?? '') && words[i - d]?.segment === w.segment);
+    if ([1, 2].some((d) => BE.has(words[i - d]?.word ?? '') && words[i - d]?.segment === w.segment)) return true;
+    // "we turned prune off", "switched auto-sync off for the release": what stands between is disabled.
+    return (
+      w.word === 'off' &&
+      [2, 3, 4, 5].some((d) => /^(?:switch|turn)/u.test(words[i - d]?.word ?? '') && words[i - d]?.segment === w.segment)
+    );
   }
   const negative = NEGATIONS.has(w.word) || /n['’]t$/u.test(w.word) || w.norm === 'not';
   if (!negative) return false;

@@ -7,7 +7,8 @@
  * - it has six or more words (chunks between spaces) and under 20 % of them are function words,
  *   adjectives, adverbs or conjunctions ("lock lock DynamoDB CI timeout retry force-unlock"), or
  *   it has three or more parts, most of
- *   them one to three words long ("Key words: S3 lockfile, conditional write, -lock=false.").
+ *   them one to three words long ("Key words: S3 lockfile, conditional write, -lock=false."). In a run
+ *   of four or more such parts a bare imperative ("tell the team") is a note, not a claim.
  */
 import type { AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
 
@@ -112,7 +113,11 @@ export function sentenceKinds(text: string, words: readonly Word[]): Map<number,
       items.at(-1)?.push(w);
     });
     const chunkCount = (item: Word[]) => item.filter((w) => chunkFirst.includes(w)).length;
-    const claim = items.some((item) => claimItem(item, chunkCount(item)));
+    // In a run of four or more short items, a bare imperative ("tell the team, force-unlock ID,
+    // plan") is a note in a list, not a claim.
+    const imperativeNote = (item: Word[]) =>
+      items.length >= 4 && chunkCount(item) <= 3 && item[0]?.pos === 'VERB' && item[0].word === item[0].lemma;
+    const claim = items.some((item) => claimItem(item, chunkCount(item)) && !imperativeNote(item));
     const short = items.filter((item) => chunkCount(item) <= 3).length;
     const grammar = chunkFirst.filter((w) => GRAMMAR_POS.has(w.pos) || OPENERS.has(w.word)).length;
     const list =

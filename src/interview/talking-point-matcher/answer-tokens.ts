@@ -31,12 +31,15 @@ export interface AnswerToken {
   parts?: readonly string[];
 }
 
-const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*|%/gu;
+// "~>" is a word of its own: the pessimistic version constraint ("~> 5.1").
+const WORD = /[\p{L}\p{N}]+(?:['’][\p{L}]+)*|%|~>/gu;
 // The gap between two words: a dot followed by white space ends a sentence; "errored.tfstate" does not.
 const SENTENCE_BREAK = /[.!?]["'’”)]*\s|\n\s*\n|\n\s*(?:[-*•]|\d+[.)])\s/u;
-const STRONG_BREAK = /[;:()[\]{}\u2013\u2014]|\s-+\s/u;
-// Commas, and list marks written between spaces ("templates + values", "locking / versioning").
-const COMMA_BREAK = /,|\s[=+/&|]\s/u;
+// Arrows between terms ("refactor -> prune -> revert") separate items as a dash does.
+const STRONG_BREAK = /[;:()[\]{}\u2013\u2014\u2192]|\s-+\s|\s[-=]+>\s/u;
+// Commas, and list marks written between spaces ("templates + values", "locking / versioning"). An
+// "=" is not one: "encrypt = true", "destroy = false" are settings, read as one phrase.
+const COMMA_BREAK = /,|\s[+/&|]\s/u;
 /** Words that open a new segment (and, for the analysis, a new clause). */
 export const CLAUSE_WORDS = new Set(['but', 'however', 'although', 'though', 'whereas', 'yet', 'because', 'so']);
 const ARTICLES = new Set(['a', 'an', 'the']);
@@ -183,10 +186,14 @@ export function normalizeWord(lower: string): string {
   let word = lower.replace(/['’]s$/u, '').replace(/’/gu, "'");
   // didn't, wasn't, cannot: "not", so a phrase such as "not lock=false" matches "don't pass -lock=false".
   if (/n't$/u.test(word) || word === 'cannot') return 'not';
+  if (word === '~>') return normalizeWord('pessimistic');
   const number = NUMBER_WORDS[word];
   if (number) return number;
   if (/\d/u.test(word)) return word;
   word = IRREGULAR[word] ?? SPELLING[word] ?? word;
+  // The stemmer makes "production" and "product" one word; here they name different things (an
+  // environment, and a platform run "as a product").
+  if (word === 'production' || word === 'productions') return 'production';
   // -ise/-isation → -ize/-ization (organise, prioritised, serialisation). Applied to every word on
   // both sides, so a word that merely ends in -ise (raise, promise) changes the same way everywhere.
   if (word.length >= 6) word = word.replace(/is(e|es|ed|ing|ation|ations)$/u, 'iz$1');

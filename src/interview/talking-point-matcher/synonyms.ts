@@ -12,6 +12,8 @@ import { answerTokens, type AnswerToken } from './answer-tokens.ts';
 export const synonymGroups: readonly (readonly string[])[] = [
   ['pull request', 'pr', 'merge request', 'mr'],
   ['rollback', 'roll back'],
+  // "locked down who can read it" restricts access; it takes no state lock.
+  ['restrict', 'lock down'],
   ['kubernetes', 'k8s', 'kube'],
   ['opentofu', 'open tofu', 'tofu'],
   ['dynamodb', 'dynamo db', 'dynamo', 'ddb'],
@@ -44,6 +46,8 @@ export const synonymGroups: readonly (readonly string[])[] = [
   ['infrastructure', 'infra'],
   ['percent', '%', 'per cent', 'pct'],
   ['minute', 'min', 'mins'],
+  // "failed twice" is a count: it meets "# times".
+  ['2 times', 'twice'],
   ['hour', 'hr', 'hrs'],
   ['second', 'sec', 'secs'],
 ];
