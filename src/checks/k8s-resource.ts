@@ -38,6 +38,13 @@ const schema = strictFields({
     .describe('A resource type as kubectl names it: deployment, configmap, service, applications.argoproj.io…'),
   name: z.string().min(1).describe('The object name.'),
   namespace: z.string().optional().describe('Omit for cluster-scoped objects (namespaces, nodes).'),
+  context: z
+    .string()
+    .min(1)
+    .optional()
+    .describe(
+      "A kubeconfig context of the sandbox's KUBECONFIG, for labs with several clusters (e.g. staging); omit for the current one.",
+    ),
   exists: z.boolean().default(true).describe('false checks that the object is gone (e.g. after a prune).'),
   fields: z.array(fieldExpectationSchema).default([]).describe('Expectations on fields of the object.'),
   ...checkBase,
@@ -134,8 +141,31 @@ function isSubset(want: unknown, have: unknown): boolean {
   return Object.entries(want).every(([k, v]) => isSubset(v, (have as Record<string, unknown>)[k]));
 }
 
-export function describeTarget(o: Pick<K8sResourceOptions, 'resource' | 'name' | 'namespace'>): string {
-  return `${o.resource}/${o.name}${o.namespace ? ` in namespace ${o.namespace}` : ''}`;
+export function describeTarget(o: Pick<K8sResourceOptions, 'resource' | 'name' | 'namespace' | 'context'>): string {
+  return `${o.resource}/${o.name}${o.namespace ? ` in namespace ${o.namespace}` : ''}${o.context ? ` (context ${o.context})` : ''}`;
+}
+
+/** Thrown by observeObject when the kubeconfig has no such context (the cluster is not made yet). */
+export class MissingContextError extends Error {
+  readonly context: string;
+  constructor(context: string) {
+    super(`the sandbox's KUBECONFIG has no context "${context}"`);
+    this.name = 'MissingContextError';
+    this.context = context;
+  }
+}
+
+/** The verdict when the context to look in does not exist: a failed assertion, not an error. */
+export function missingContextAssertion(where: string, context: string, hint?: string): Assertion {
+  return {
+    ok: false,
+    expected: `${where} exists`,
+    found: `no kubeconfig context "${context}" (kubectl config get-contexts lists what exists)`,
+    message: `${where}: the cluster "${context}" is not in the sandbox's KUBECONFIG yet`,
+    hint:
+      hint ??
+      `The context appears when its cluster exists: is "${context}" made (terraform apply) and its kubeconfig written where KUBECONFIG points?`,
+  };
 }
 
 /** The verdict for one object (null: kubectl answered NotFound). Pure: unit tests feed captured JSON. */
@@ -181,8 +211,8 @@ export function judgeK8sResource(o: K8sResourceOptions, object: KubeObject | nul
   return out;
 }
 
-/** kubectl on the sandbox's cluster; the environment must name its KUBECONFIG. */
-export function sandboxKubectl(ctx: Pick<CheckContext, 'env'>): Kubectl {
+/** kubectl on the sandbox's cluster (or one `context` of its KUBECONFIG); the environment must name its KUBECONFIG. */
+export function sandboxKubectl(ctx: Pick<CheckContext, 'env'>, context?: string): Kubectl {
   const kubeconfig = ctx.env['KUBECONFIG'];
   if (!kubeconfig) {
     throw new CheckEnvironmentError(
@@ -191,7 +221,7 @@ export function sandboxKubectl(ctx: Pick<CheckContext, 'env'>): Kubectl {
     );
   }
   try {
-    return new Kubectl(kubeconfig, { env: ctx.env });
+    return new Kubectl(kubeconfig, { env: ctx.env, ...(context ? { context } : {}) });
   } catch (err) {
     throw new CheckEnvironmentError((err as Error).message);
   }
@@ -203,19 +233,35 @@ export function observeObject(
   resource: string,
   name: string,
   namespace?: string,
+  context?: string,
 ): Promise<KubeObject | null> {
-  return ctx.observations.memo(`k8s:${resource}:${namespace ?? ''}:${name}`, async () => {
+  return ctx.observations.memo(`k8s:${context ?? ''}:${resource}:${namespace ?? ''}:${name}`, async () => {
     try {
-      return await sandboxKubectl(ctx).get(resource, name, namespace, { signal: ctx.signal, timeoutMs: 20_000 });
+      return await sandboxKubectl(ctx, context).get(resource, name, namespace, {
+        signal: ctx.signal,
+        timeoutMs: 20_000,
+      });
     } catch (err) {
-      if (err instanceof KubectlError)
-        throw new CheckEnvironmentError(
-          err.message,
-          err.problem === 'unreachable' ? 'Is the lab sandbox running?' : undefined,
-        );
-      throw err;
+      throw kubectlFailure(err, context);
     }
   });
+}
+
+/** A kubectl failure as a check sees it: a missing context, an environment problem, or as is. */
+export function kubectlFailure(err: unknown, context?: string): unknown {
+  if (
+    context &&
+    err instanceof KubectlError &&
+    /context was not found for specified context|context "[^"]*" does not exist/.test(err.stderr)
+  ) {
+    return new MissingContextError(context);
+  }
+  if (err instanceof KubectlError)
+    return new CheckEnvironmentError(
+      err.message,
+      err.problem === 'unreachable' ? 'Is the lab sandbox running?' : undefined,
+    );
+  return err;
 }
 
 export const k8sResource = defineCheck({
@@ -233,6 +279,11 @@ export const k8sResource = defineCheck({
     ],
   },
   async run(o, ctx) {
-    return judgeK8sResource(o, await observeObject(ctx, o.resource, o.name, o.namespace));
+    try {
+      return judgeK8sResource(o, await observeObject(ctx, o.resource, o.name, o.namespace, o.context));
+    } catch (err) {
+      if (err instanceof MissingContextError) return [missingContextAssertion(describeTarget(o), err.context, o.hint)];
+      throw err;
+    }
   },
 });

@@ -20,6 +20,8 @@ import { httpGet } from './http-get.ts';
 import { command } from './command.ts';
 import { k8sResource } from './k8s-resource.ts';
 import { argocdApp } from './argocd-app.ts';
+import { argocdApplicationSet } from './argocd-application-set.ts';
+import { argocdDrift } from './argocd-drift.ts';
 import { s3Website } from './s3-website.ts';
 import { giteaPullRequest } from './gitea-pull-request.ts';
 import { platformPipelineRun } from './platform-pipeline-run.ts';
@@ -40,6 +42,8 @@ export const checkKinds: CheckKind[] = [
   command,
   k8sResource,
   argocdApp,
+  argocdApplicationSet,
+  argocdDrift,
   s3Website,
   giteaPullRequest,
   platformPipelineRun,

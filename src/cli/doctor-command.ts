@@ -43,7 +43,9 @@ export function formatReport(report: DoctorReport): string {
     if (!tool.found) lines.push(`  ${' '.repeat(7)}  ${' '.repeat(width)}  install: ${tool.install[platformKey()]}`);
   }
   lines.push('', 'Sandbox provider (DOJO_PROVIDER=docker|process|auto)');
-  lines.push(`  ${report.provider.inUse ? `in use: ${report.provider.inUse}` : 'none can run here'}  (${report.provider.reason})`);
+  lines.push(
+    `  ${report.provider.inUse ? `in use: ${report.provider.inUse}` : 'none can run here'}  (${report.provider.reason})`,
+  );
   lines.push(`  docker:  ${report.provider.docker ?? 'ready'}`);
   lines.push(`  process: ${report.provider.process ?? 'ready'}`);
   for (const note of report.provider.notes) lines.push(`  note: ${note}`);
@@ -51,6 +53,7 @@ export function formatReport(report: DoctorReport): string {
   for (const lab of report.labs) {
     lines.push(`  ${lab.runnable ? 'runnable' : 'blocked '}  ${lab.id}`);
     for (const m of lab.missing) lines.push(`            - ${m}`);
+    for (const w of lab.warnings ?? []) lines.push(`            warning: ${w}`);
   }
   return lines.join('\n');
 }

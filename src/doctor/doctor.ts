@@ -6,6 +6,7 @@
  */
 import { findGiteaBuild } from '../sandbox/gitea.ts';
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import type { LoadedLab } from '../labs/load-labs.ts';
@@ -387,16 +388,31 @@ export async function providerReport(env: NodeJS.ProcessEnv = process.env): Prom
   }
 }
 
+/** Memory the system could give a new program now, in MiB (Linux: MemAvailable, which counts reclaimable cache). */
+export function availableMemoryMiB(): number {
+  return Math.floor(os.freemem() / 1024 / 1024);
+}
+
+/** A warning when the lab's stated RAM budget is more than this machine has free, or null. */
+export function memoryWarning(budget: LabManifest['budget'], availableMiB: number): string | null {
+  if (!budget || budget.ramMiB <= availableMiB) return null;
+  const gib = (mib: number) => `${(mib / 1024).toFixed(1)} GiB`;
+  return `needs about ${gib(budget.ramMiB)} of RAM and this machine has ${gib(availableMiB)} free now: close other programs (or other labs' sandboxes: Stop on their page) before starting it, or its clusters may be killed for lack of memory.`;
+}
+
 export function labReadiness(
   lab: { id: string; manifest: LabManifest },
   tools: Map<ToolName, ToolReport>,
+  availableMiB?: number,
 ): LabReadiness {
   const missing = lab.manifest.requires.map((r) => checkRequirement(r, tools)).filter((m): m is string => m !== null);
-  return { id: lab.id, runnable: missing.length === 0, missing };
+  const memory = availableMiB === undefined ? null : memoryWarning(lab.manifest.budget, availableMiB);
+  return { id: lab.id, runnable: missing.length === 0, missing, ...(memory ? { warnings: [memory] } : {}) };
 }
 
 export async function runDoctor(labs: LoadedLab[], env: NodeJS.ProcessEnv = process.env): Promise<DoctorReport> {
   const [tools, provider] = await Promise.all([Promise.all(probes.map((p) => probe(p, env))), providerReport(env)]);
   const byName = new Map(tools.map((t) => [t.name, t]));
-  return { tools, provider, labs: labs.map((lab) => labReadiness(lab, byName)) };
+  const free = availableMemoryMiB();
+  return { tools, provider, labs: labs.map((lab) => labReadiness(lab, byName, free)) };
 }

@@ -144,9 +144,17 @@ export const labManifestSchema = strictFields({
   budget: strictFields({
     ramMiB: z.number().int().positive().describe('RAM the sandbox and tools need, in MiB.'),
     diskMiB: z.number().int().positive().describe('Disk the lab needs, in MiB.'),
+    startSeconds: z
+      .number()
+      .int()
+      .positive()
+      .optional()
+      .describe('How long its sandbox takes to start on a warm machine, in seconds, as measured.'),
   })
     .optional()
-    .describe("Resources the lab needs on the learner's machine, stated up front."),
+    .describe(
+      "Resources the lab needs on the learner's machine, stated up front (the page shows them; dojo doctor warns when free memory is short).",
+    ),
   tags: z.array(z.string()).default([]).describe('Free-form tags for the catalog.'),
   interview: z
     .array(idSchema)

@@ -6,8 +6,9 @@
  * - wrong/<step>/<name>.sh applies a plausible wrong answer, which the self-test expects the
  *   step's checks to reject.
  * Every script runs with bash, in the workspace (its working directory), with the sandbox
- * environment plus DOJO_WORKSPACE, stdin closed, for at most 5 minutes. Output is captured whole:
- * it is what a learner or author needs when a script fails.
+ * environment plus DOJO_WORKSPACE, DOJO_HOME and the `dojo` command (scriptEnvironment), stdin
+ * closed, for at most 5 minutes. Output is captured whole: it is what a learner or author needs
+ * when a script fails.
  */
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -17,6 +18,7 @@ import type { LoadedLab } from './load-labs.ts';
 import { Observations } from '../checks/observations.ts';
 import { rawStateOf } from '../checks/evidence/terraform-evidence.ts';
 import { snapshot, writeBaseline } from '../checks/evidence/baseline.ts';
+import { installDojoCommand } from '../runner/terminal/dojo-command.ts';
 
 export interface ScriptResult {
   ok: boolean;
@@ -34,6 +36,22 @@ export class StepScriptError extends Error {
   }
 }
 
+/**
+ * What a lab terminal has besides the sandbox's variables, for scripts too: the workspace's
+ * DOJO_HOME and the `dojo` command first on PATH (src/runner/terminal/dojo-command.ts). Without
+ * them a script that runs `dojo cluster create` (Terraform's provisioners in the multi-env lab)
+ * would find no `dojo`, or, in a self-test's temporary DOJO_HOME, make its clusters in the
+ * learner's own. Workspaces live at DOJO_HOME/workspaces/<lab>; any other folder is left alone.
+ */
+export function scriptEnvironment(env: NodeJS.ProcessEnv, workspace: string): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env, DOJO_WORKSPACE: workspace };
+  if (path.basename(path.dirname(workspace)) !== 'workspaces') return out;
+  const home = path.dirname(path.dirname(workspace));
+  out['DOJO_HOME'] = home;
+  out['PATH'] = [installDojoCommand(home), env['PATH']].filter(Boolean).join(path.delimiter);
+  return out;
+}
+
 async function runScript(
   file: string,
   workspace: string,
@@ -43,7 +61,7 @@ async function runScript(
   const started = performance.now();
   const r = await execa('bash', [file], {
     cwd: workspace,
-    env: { ...env, DOJO_WORKSPACE: workspace },
+    env: scriptEnvironment(env, workspace),
     extendEnv: false,
     reject: false,
     all: true,

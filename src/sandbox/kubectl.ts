@@ -76,10 +76,12 @@ export interface KubectlRunOptions {
 export class Kubectl {
   readonly kubeconfig: string;
   readonly binary: string;
+  /** A context of the kubeconfig to use instead of its current one (KUBECONFIG may list several files). */
+  readonly context: string | undefined;
   private readonly env: NodeJS.ProcessEnv;
 
   /** Throws KubectlError('missing-cli') with install guidance when kubectl is not installed. */
-  constructor(kubeconfig: string, options: { binary?: string; env?: NodeJS.ProcessEnv } = {}) {
+  constructor(kubeconfig: string, options: { binary?: string; env?: NodeJS.ProcessEnv; context?: string } = {}) {
     const env = options.env ?? process.env;
     const binary = options.binary ?? which('kubectl', env);
     if (!binary) {
@@ -92,11 +94,13 @@ export class Kubectl {
     }
     this.binary = binary;
     this.kubeconfig = kubeconfig;
+    this.context = options.context;
     this.env = env;
   }
 
   /** Runs kubectl and returns stdout; a non-zero exit becomes a KubectlError quoting kubectl. */
   async run(args: string[], options: KubectlRunOptions = {}): Promise<string> {
+    args = this.context ? ['--context', this.context, ...args] : args;
     const r = await execa(this.binary, args, {
       env: { ...toolEnv(this.env), KUBECONFIG: this.kubeconfig },
       extendEnv: false,

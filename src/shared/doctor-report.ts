@@ -39,6 +39,8 @@ export const labReadinessSchema = z.strictObject({
   runnable: z.boolean(),
   /** One plain sentence per missing requirement. */
   missing: z.array(z.string()),
+  /** What may go wrong although nothing is missing (e.g. less free memory than the lab's budget). */
+  warnings: z.array(z.string()).optional(),
 });
 
 /** Which way sandboxes run here (docker or process), why, and what each way lacks. */
