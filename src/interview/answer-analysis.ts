@@ -72,14 +72,16 @@ const FRONTING = new Set(['before', 'after', 'during', 'when', 'while', 'once', 
  * A short phrase that opens a sentence with a preposition and ends at a comma belongs to the clause
  * after it: give it that segment, so a phrase can match across the comma ("before … acquire the lock").
  */
-function joinFrontedPhrases(words: AnalysedWord[]): void {
+function joinFrontedPhrases(text: string, words: AnalysedWord[]): void {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (!w || (i > 0 && w.breakBefore !== 'sentence') || !FRONTING.has(w.word)) continue;
     let j = i;
     while (j + 1 < words.length && words[j + 1]?.segment === w.segment) j++;
     const next = words[j + 1];
-    if (!next || next.breakBefore !== 'comma' || j - i >= 8) continue;
+    // "Before plan and apply, Terraform…"; "On the PR: fmt, validate and plan" (a label before a colon).
+    const colon = next?.breakBefore === 'strong' && /^\s*:/u.test(text.slice(words[j]?.end ?? 0, next.start));
+    if (!next || (next.breakBefore !== 'comma' && !colon) || j - i >= 8) continue;
     for (let k = i; k <= j; k++) {
       const x = words[k];
       if (x) x.segment = next.segment;
@@ -108,7 +110,7 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
     if (CONTRACTED_VERB.test(t.word) && tags[i]?.pos !== 'VERB') t.pos = 'AUX';
   });
   const words = canonicalTokens(tagged) as AnalysedWord[];
-  joinFrontedPhrases(words);
+  joinFrontedPhrases(text, words);
   const starts = clauseStarts(words);
   let clause = -1;
   words.forEach((w, i) => {

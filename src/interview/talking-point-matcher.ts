@@ -52,10 +52,18 @@ interface CompiledPhrase {
 
 const compiled = new Map<string, CompiledPhrase>();
 
+/** Norms of a phrase's words; memoised, as word classes repeat the same members in many phrases. */
+const normsOf = new Map<string, string[]>();
+
 function norms(text: string): string[] {
-  return canonicalTokens(answerTokens(text))
-    .filter((t) => !t.article)
-    .map((t) => t.norm);
+  let out = normsOf.get(text);
+  if (!out) {
+    out = canonicalTokens(answerTokens(text))
+      .filter((t) => !t.article)
+      .map((t) => t.norm);
+    normsOf.set(text, out);
+  }
+  return out;
 }
 
 function classMembers(name: string, phrase: string): readonly string[] {
@@ -266,15 +274,22 @@ const STOP = new Set(
   ),
 );
 
-/** The content words of a description, as norms. */
+const contentOf = new Map<string, string[]>();
+
+/** The content words of a description, as norms (memoised: descriptions come back with every answer). */
 function contentNorms(text: string): string[] {
-  return [
-    ...new Set(
-      answerTokens(text)
-        .filter((t) => !STOP.has(t.word) && t.word.length > 2)
-        .map((t) => t.norm),
-    ),
-  ];
+  let out = contentOf.get(text);
+  if (!out) {
+    out = [
+      ...new Set(
+        answerTokens(text)
+          .filter((t) => !STOP.has(t.word) && t.word.length > 2)
+          .map((t) => t.norm),
+      ),
+    ];
+    contentOf.set(text, out);
+  }
+  return out;
 }
 
 /** The answer sentence sharing most content words with the description, if it shares at least 60 %. */

@@ -156,6 +156,10 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   // "no" denies the noun phrase it opens ("there was no lock table", "with no guardrails").
   if (w === 'no' && next !== 'longer' && next !== 'more') return true;
   if (NEGATIVE_SUBJECTS.has(w ?? '') && i > 0 && isVerb(words[i + 1])) return true;
+  // "with nothing for a reviewer to see", "for none of them": a noun phrase after a preposition.
+  if ((w === 'nothing' || w === 'none') && words[i - 1]?.pos === 'ADP' && words[i - 1]?.segment === word?.segment) {
+    return true;
+  }
   if (w === 'instead' && next === 'of') return true;
   if (w === 'rather' && next === 'than') return true;
   return (w === 'forgot' || w === 'forget' || w === 'forgotten') && next === 'to';

@@ -181,8 +181,21 @@ const SPELLING: Record<string, string> = {
   analysing: 'analyzing',
 };
 
+/** Normalised forms already computed: the same few thousand words come back in every answer and phrase. */
+const normalized = new Map<string, string>();
+
 /** The form a single lower-case word is compared in. */
 export function normalizeWord(lower: string): string {
+  let norm = normalized.get(lower);
+  if (norm === undefined) {
+    norm = normalizeUncached(lower);
+    if (normalized.size > 50_000) normalized.clear();
+    normalized.set(lower, norm);
+  }
+  return norm;
+}
+
+function normalizeUncached(lower: string): string {
   let word = lower.replace(/['’]s$/u, '').replace(/’/gu, "'");
   // didn't, wasn't, cannot: "not", so a phrase such as "not lock=false" matches "don't pass -lock=false".
   if (/n't$/u.test(word) || word === 'cannot') return 'not';
@@ -222,7 +235,10 @@ export function answerTokens(text: string): AnswerToken[] {
       else if (COMMA_BREAK.test(gap)) breakBefore = 'comma';
       else if (CLAUSE_WORDS.has(word)) breakBefore = 'clause-word';
       if (breakBefore === 'sentence') sentence++;
-      if (breakBefore !== 'none') segment++;
+      // ", which encrypts…" says something of the word before the comma: one segment, so "SOPS, which
+      // encrypts the values" meets `sops encrypts`. (Clauses still start there: negation is unchanged.)
+      const relative = breakBefore === 'comma' && (word === 'which' || word === 'who');
+      if (breakBefore !== 'none' && !relative) segment++;
     }
     tokens.push({
       word,

@@ -69,6 +69,10 @@ const variants: Variant[] = synonymGroups
   })
   .sort((a, b) => b.from.length - a.from.length);
 
+/** Variants by their first norm, longest first: most words start no variant at all. */
+const byFirst = new Map<string, Variant[]>();
+for (const v of variants) byFirst.set(v.from[0] ?? '', [...(byFirst.get(v.from[0] ?? '') ?? []), v]);
+
 /**
  * Rewrites synonym variants to their canonical form. A rewritten token keeps the span of the words
  * it replaced, so highlights still point at what the learner wrote.
@@ -77,7 +81,7 @@ export function canonicalTokens(tokens: readonly AnswerToken[]): AnswerToken[] {
   const out: AnswerToken[] = [];
   let i = 0;
   while (i < tokens.length) {
-    const variant = variants.find((v) =>
+    const variant = byFirst.get(tokens[i]?.norm ?? '')?.find((v) =>
       v.from.every((norm, k) => {
         const t = tokens[i + k];
         return t !== undefined && t.norm === norm && t.segment === tokens[i]?.segment;
