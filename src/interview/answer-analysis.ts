@@ -80,7 +80,11 @@ function joinFrontedPhrases(text: string, words: AnalysedWord[]): void {
     while (j + 1 < words.length && words[j + 1]?.segment === w.segment) j++;
     const next = words[j + 1];
     // "Before plan and apply, Terraform…"; "On the PR: fmt, validate and plan" (a label before a colon).
-    const colon = next?.breakBefore === 'strong' && /^\s*:/u.test(text.slice(words[j]?.end ?? 0, next.start));
+    // A label has no subject and no auxiliary: "On merge: apply" joins, "On top I run conftest rules:
+    // no latest tags" does not.
+    const label = words.slice(i, j + 1).every((x) => x.pos !== 'AUX' && x.pos !== 'PRON');
+    const colon =
+      label && next?.breakBefore === 'strong' && /^\s*:/u.test(text.slice(words[j]?.end ?? 0, next.start));
     if (!next || (next.breakBefore !== 'comma' && !colon) || j - i >= 8) continue;
     for (let k = i; k <= j; k++) {
       const x = words[k];

@@ -51,6 +51,8 @@ const UNIT = String.raw`(?:%|percent|per cent|x\b|times|minutes?|mins?|hours?|hr
 
 const TASK = new RegExp(
   [
+    // "my manager asked me to", "the CTO tasked me with"
+    String.raw`\b(?:asked|tasked|told|needed|wanted) me (?:to|with)\b`,
     String.raw`\bi was (?:asked|tasked|given|responsible|accountable|on[ -]?call|the on[ -]?call|on (?:platform |release |incident )?duty|the owner|the lead|in charge|the one)\b`,
     String.raw`\b(?:my|our) (?:job|task|goal|role|responsibility|brief|mission|aim|remit)\b[^.;]{0,40}?\b(?:was|became|is)\b`,
     String.raw`\b(?:was|became) my (?:job|responsibility|task|call|problem)\b`,

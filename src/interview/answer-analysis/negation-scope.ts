@@ -101,6 +101,8 @@ function subjectAndVerb(words: readonly Word[], from: number): boolean {
     // wink sometimes tags the first word of a compound noun as a verb ("lead time", "state file").
     const compound = w.pos === 'VERB' && !finite(w) && (next?.pos === 'NOUN' || next?.pos === 'PROPN');
     if (k > from && isVerb(w) && !compound) return finite(w);
+    // "the licence question never came up": an adverb between the subject and its verb.
+    if (k > from && w.pos === 'ADV') continue;
     if (!NOUN_PHRASE.has(w.pos) && !compound) return false;
   }
   return false;
@@ -112,6 +114,12 @@ export function clauseStarts(words: readonly Word[]): boolean[] {
     if (i === 0) return true;
     if (w.breakBefore === 'sentence' || w.breakBefore === 'strong' || w.breakBefore === 'clause-word') return true;
     if (HARD_WORDS.has(w.word) || CLAUSE_WORDS.has(w.word)) return true;
+    // ", since nobody on the team writes TypeScript": a reason of its own (", since 1.7" and ", since
+    // then" are times).
+    if (w.word === 'since' && w.breakBefore === 'comma') {
+      const next = words[i + 1];
+      if (next && /^(?:PRON|DET|NOUN|PROPN)$/u.test(next.pos) && next.word !== 'then') return true;
+    }
     if (OPENING_ADVERBS.has(w.word)) {
       const next = words[i + 1];
       if (next && next.segment === w.segment && (SUBJECT_PRONOUNS.has(next.word) || isVerb(next))) return true;
@@ -223,7 +231,12 @@ export function negationScopes(words: readonly Word[], starts: readonly boolean[
         if (
           SOFT_WORDS.has(here?.word ?? '') ||
           embedded ||
-          ((here?.pos === 'NOUN' || here?.pos === 'PROPN') && (after?.pos === 'DET' || SUBJECT_PRONOUNS.has(after?.word ?? '')) && k + 1 < i)
+          ((here?.pos === 'NOUN' || here?.pos === 'PROPN') &&
+            (after?.pos === 'DET' ||
+              SUBJECT_PRONOUNS.has(after?.word ?? '') ||
+              // "things Terraform doesn't have": a name as the subject of the relative clause.
+              (after?.pos === 'PROPN' && isVerb(words[k + 2]))) &&
+            k + 1 < i)
         ) {
           from = SOFT_WORDS.has(here?.word ?? '') ? k : k + 1;
           subordinate = true;

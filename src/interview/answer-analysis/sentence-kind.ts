@@ -33,6 +33,8 @@ const OPENERS = new Set(
   ),
 );
 
+const DETERMINERS = new Set('the a an this that these those my our their its your'.split(' '));
+
 /**
  * A verb that can make a claim: an auxiliary or a verb not in -ing. A verb in its base form right
  * after "the state" is wink mistagging a noun ("the state lock").
@@ -55,9 +57,11 @@ function finiteVerb(w: Word, i: number, item: readonly Word[]): boolean {
   if (!pluralSubject && /NOUN|PROPN|ADJ/u.test(before?.pos ?? '') && /NOUN|PROPN/u.test(after?.pos ?? '')) return false;
   if (after === undefined && i > 0) return false;
   const twoBefore = item[i - 2];
+  // "the state lock", "our state lock": a noun phrase. After a subject pronoun ("I run", "we
+  // apply") the base form is a present-tense verb.
   const inNounPhrase =
-    (before !== undefined && OPENERS.has(before.word)) ||
-    (before?.pos === 'NOUN' && twoBefore !== undefined && OPENERS.has(twoBefore.word));
+    (before !== undefined && DETERMINERS.has(before.word)) ||
+    (before?.pos === 'NOUN' && twoBefore !== undefined && DETERMINERS.has(twoBefore.word));
   return !inNounPhrase;
 }
 
