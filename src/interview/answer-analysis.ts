@@ -138,11 +138,17 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
     const end = last.end + tail.length;
     const kind = kinds.get(first.sentence) ?? { list: false, note: false, chunks: 0 };
     const here = words.slice(i, j + 1);
-    // wink tags some third-person verbs after a noun as plural nouns ("Neither option rolls back").
+    // wink tags some third-person verbs after a noun as plural nouns ("Neither option rolls back"),
+    // and after a name when an object follows ("Argo CD polls Git on an interval").
     const verb =
       here.find((w) => VERBS.has(w.pos)) ??
       here.find(
-        (w, k) => k > 0 && w.pos === 'NOUN' && /[^s]s$/u.test(w.word) && /NOUN|PRON/u.test(here[k - 1]?.pos ?? ''),
+        (w, k) =>
+          k > 0 &&
+          w.pos === 'NOUN' &&
+          /[^s]s$/u.test(w.word) &&
+          (/NOUN|PRON/u.test(here[k - 1]?.pos ?? '') ||
+            (here[k - 1]?.pos === 'PROPN' && /^(?:DET|ADP|PROPN|PRON)$/u.test(here[k + 1]?.pos ?? ''))),
       );
     sentences.push({
       start: first.start,

@@ -109,9 +109,16 @@ export function canonicalTokens(tokens: readonly AnswerToken[]): AnswerToken[] {
   return out;
 }
 
-/** Canonical norms of a `match` phrase, articles dropped. */
+const phrases = new Map<string, string[]>();
+
+/** Canonical norms of a `match` phrase, articles dropped (memoised: the bank's phrases come back with every answer). */
 export function canonicalPhrase(phrase: string): string[] {
-  return canonicalTokens(answerTokens(phrase))
-    .filter((t) => !t.article)
-    .map((t) => t.norm);
+  let out = phrases.get(phrase);
+  if (!out) {
+    out = canonicalTokens(answerTokens(phrase))
+      .filter((t) => !t.article)
+      .map((t) => t.norm);
+    phrases.set(phrase, out);
+  }
+  return out;
 }
