@@ -75,8 +75,14 @@ export class ScreenMirror {
         this.pending -= message.bytes;
         this.posted -= message.bytes;
         this.onParsed(message.bytes);
-        if (this.posted === 0 && (this.heldBytes >= HOLD_BYTES || (this.held.length && !this.holdTimer))) {
+        // The worker rests between posts: on a stream, another post right away would keep it
+        // parsing scrollback-sized pieces back to back, a core's worth of CPU the producer and the
+        // socket need (measured: a quarter of a core on a base64 flood). The next post waits for
+        // the hold timer, unless much is held.
+        if (this.posted === 0 && this.heldBytes >= HOLD_BYTES) {
           this.postHeld();
+        } else if (this.posted === 0 && this.held.length && !this.holdTimer) {
+          this.armHoldTimer();
         }
       } else {
         this.waiting.get(message.id)?.(message.data);
@@ -110,12 +116,17 @@ export class ScreenMirror {
     } else if (this.heldBytes >= HOLD_BYTES) {
       this.compactHeld();
     } else if (!this.holdTimer) {
-      this.holdTimer = setTimeout(() => {
-        this.holdTimer = null;
-        if (this.posted === 0) this.postHeld(); // else: when the worker reports it is done
-      }, HOLD_MS);
-      this.holdTimer.unref();
+      this.armHoldTimer();
     }
+  }
+
+  private armHoldTimer(): void {
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      if (this.posted === 0) this.postHeld();
+      else if (this.held.length) this.armHoldTimer(); // the worker is still busy: look again later
+    }, HOLD_MS);
+    this.holdTimer.unref();
   }
 
   /** Copies `segments` once into a buffer of its own and moves (not clones) it to the worker. */
