@@ -121,7 +121,7 @@ describe('the multi-env sandbox on the process provider', () => {
     expect(total).toBeLessThan(3 * 1024);
   });
 
-  it('records who changed a Deployment field and who put it back, to the millisecond', async (ctx) => {
+  it('records each change of a Deployment with the field manager who made it, to the millisecond', async (ctx) => {
     requireProcessProvider(ctx);
     const manifest = JSON.stringify({
       apiVersion: 'apps/v1',
