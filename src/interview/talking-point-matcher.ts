@@ -309,6 +309,17 @@ function closestSentence(analysis: AnswerAnalysis, description: string): { text:
   return best;
 }
 
+/**
+ * A phrase as a learner reads it: a class by its head word (`~delete` → delete) and, among
+ * alternatives, `single_line` as two words (identifiers such as `use_lockfile` stay as written).
+ */
+function shown(phrase: string): string {
+  return phrase
+    .split(/\s+/u)
+    .map((chunk) => (chunk.includes('|') || chunk.startsWith('~') ? chunk.replace(/~/gu, '').replace(/_/gu, ' ') : chunk))
+    .join(' ');
+}
+
 const quote = (text: string) => `“${text.replace(/\s+/gu, ' ').trim()}”`;
 
 function reasonFor(
@@ -323,7 +334,7 @@ function reasonFor(
   const gist = point.description ?? point.point;
   if (status === 'hit') {
     const f = found.find((x) => x.role === 'claim');
-    return f ? `Counted: ${said(f)} matches “${f.phrase}” in a sentence that states it.` : 'Counted.';
+    return f ? `Counted: ${said(f)} matches “${shown(f.phrase)}” in a sentence that states it.` : 'Counted.';
   }
   if (status === 'negated') {
     const f = found.find((x) => x.role === 'denied');
@@ -346,7 +357,7 @@ function reasonFor(
   }
   return `Not found: ${gist}. For example: ${point.match
     .slice(0, 2)
-    .map((m) => `“${m.replace(/\|/gu, ' / ')}”`)
+    .map((m) => `“${shown(m).replace(/\|/gu, ' / ')}”`)
     .join(', ')}.`;
 }
 

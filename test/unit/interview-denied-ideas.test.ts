@@ -148,6 +148,16 @@ describe('word classes in phrases', () => {
     expect(matchTalkingPoints(analyzer.analyze('The plan resized the database.'), [dropped])[0]?.status).toBe('missed');
   });
 
+  it('shows a class by its head word in the reasons a learner reads', () => {
+    const [hit] = matchTalkingPoints(analyzer.analyze('The plan wanted to drop the database.'), [dropped]);
+    expect(hit?.reason).toBe(
+      'Counted: “plan wanted to drop the database” matches “plan delete database” in a sentence that states it.',
+    );
+    const point: MatchablePoint = { id: 'm', point: 'one line', match: ['one-line|single_line pr', 'use_lockfile'] };
+    const [missed] = matchTalkingPoints(analyzer.analyze('Nothing here.'), [point]);
+    expect(missed?.reason).toBe('Not found: one line. For example: “one-line / single line pr”, “use_lockfile”.');
+  });
+
   it('names the phrase, the class it did not find and the fix', () => {
     expect(() => compilePhrase('plan ~obliterate database')).toThrow(
       /talking-point phrase "plan ~obliterate database": expected a word class after "~" \(.*delete.*\), found "~obliterate"; fix the phrase or add the class/u,
