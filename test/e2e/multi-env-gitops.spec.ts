@@ -13,10 +13,14 @@ import { which } from '../../src/sandbox/which.ts';
 import { expect, test } from './fixtures.ts';
 
 let marker = 0;
-/** Types a command in the terminal and waits for its own end marker (so output is not mistaken). */
+/**
+ * Types a command in the terminal (focused first: a Check click moves the focus) and waits for its
+ * own end marker, computed by the shell so the typed line itself never matches.
+ */
 async function run(page: Page, screen: Locator, command: string, timeout = 60_000): Promise<void> {
   marker += 1;
   const n = 1000 + marker;
+  await screen.click();
   await page.keyboard.type(`${command}; echo DONE-$((${n}+1))`);
   await page.keyboard.press('Enter');
   await expect(screen).toContainText(`DONE-${n + 1}`, { timeout });
@@ -49,7 +53,7 @@ test('multi-env GitOps: promotion by commit and the drift drill through the page
   const meta = page.locator('.meta');
   await expect(meta).toContainText('3072 MiB RAM');
   await expect(meta).toContainText('sandbox ready in ~30 s');
-  await expect(page.locator('.prose')).toContainText('Budget, before you start.');
+  await expect(page.locator('article.lab')).toContainText('Budget, before you start.');
 
   const bench = page.getByRole('complementary', { name: 'Sandbox and terminal' });
   const sandbox = page.locator('dojo-sandbox-progress');

@@ -22,7 +22,8 @@ export const installHints: Record<string, string> = {
   'provider-mirror': 'run scripts/toolchain.sh (builds hashicorp/local into .toolchain/providers)',
   'process-cluster':
     'run npx dojo sandbox install (or scripts/toolchain.sh): builds etcd, kube-apiserver, kwok and Argo CD from the Go module proxy, installs redis-server',
-  'localstack-process': 'run npx dojo sandbox install (or scripts/toolchain.sh localstack): LocalStack 4.14.0 from PyPI, Python >= 3.13',
+  'localstack-process':
+    'run npx dojo sandbox install (or scripts/toolchain.sh localstack): LocalStack 4.14.0 from PyPI, Python >= 3.13',
 };
 
 interface SkipContext {
