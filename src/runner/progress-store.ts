@@ -34,11 +34,16 @@ const MIGRATIONS = [
      duration_ms INTEGER NOT NULL,
      at TEXT NOT NULL
    );`,
+  // When a step last passed a check. passed_at keeps the first pass (progress is never taken back);
+  // this one tells whether a pass was proven again after the sandbox restarted empty.
+  `ALTER TABLE step_progress ADD COLUMN last_passed_at TEXT;
+   UPDATE step_progress SET last_passed_at = passed_at;`,
 ];
 
 interface Row {
   step: string;
   passed_at: string | null;
+  last_passed_at: string | null;
   last_status: string | null;
   last_result: string | null;
   attempts: number;
@@ -70,10 +75,11 @@ export class ProgressStore {
     this.db
       .prepare(
         `UPDATE step_progress SET last_status = ?, last_result = ?, attempts = attempts + 1, updated_at = ?,
-           passed_at = CASE WHEN passed_at IS NULL AND ? = 'pass' THEN ? ELSE passed_at END
+           passed_at = CASE WHEN passed_at IS NULL AND ? = 'pass' THEN ? ELSE passed_at END,
+           last_passed_at = CASE WHEN ? = 'pass' THEN ? ELSE last_passed_at END
          WHERE lab = ? AND step = ?`,
       )
-      .run(result.status, JSON.stringify(result), at, result.status, at, result.lab, result.step);
+      .run(result.status, JSON.stringify(result), at, result.status, at, result.status, at, result.lab, result.step);
     this.db
       .prepare('INSERT INTO check_attempts (lab, step, status, duration_ms, at) VALUES (?, ?, ?, ?, ?)')
       .run(result.lab, result.step, result.status, result.durationMs, at);
@@ -122,6 +128,7 @@ function toProgress(step: string, row: Row | undefined): StepProgress {
       step,
       status: 'not-started',
       passedAt: null,
+      lastPassedAt: null,
       attempts: 0,
       hintsRevealed: 0,
       solutionRevealed: false,
@@ -136,6 +143,7 @@ function toProgress(step: string, row: Row | undefined): StepProgress {
     step,
     status: row.passed_at ? 'pass' : (last ?? 'not-started'),
     passedAt: row.passed_at,
+    lastPassedAt: row.last_passed_at,
     attempts: row.attempts,
     hintsRevealed: row.hints_revealed,
     solutionRevealed: row.solution_revealed === 1,

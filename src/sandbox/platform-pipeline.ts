@@ -46,6 +46,7 @@ import {
 import { GiteaApi } from './gitea-api.ts';
 import { PIPELINE_CONTEXT } from './gitea-bootstrap.ts';
 import { Kubectl } from './kubectl.ts';
+import { applyWithRetries, terraformError as lastError } from './pipeline-apply.ts';
 import { writeProviderOverride } from './provider-override.ts';
 import { toolEnv } from './which.ts';
 
@@ -253,6 +254,32 @@ class RunContext {
   }
 }
 
+/**
+ * What every tool of the pipeline runs with: the sandbox's tools, the emulator as every AWS endpoint
+ * (the S3 backend included) with dummy credentials, and no shared AWS config that could point at a
+ * real account.
+ */
+export function pipelineEnv(
+  o: Pick<PipelineOptions, 'aws' | 'env'>,
+  extra: Record<string, string> = {},
+): NodeJS.ProcessEnv {
+  return {
+    ...toolEnv({ ...process.env, ...o.env }),
+    AWS_ENDPOINT_URL: o.aws.endpoint,
+    AWS_ACCESS_KEY_ID: 'test',
+    AWS_SECRET_ACCESS_KEY: 'test',
+    AWS_REGION: o.aws.region,
+    AWS_DEFAULT_REGION: o.aws.region,
+    AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_CONFIG_FILE: '/dev/null',
+    AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
+    CHECKPOINT_DISABLE: '1',
+    TF_IN_AUTOMATION: '1',
+    GIT_TERMINAL_PROMPT: '0',
+    ...extra,
+  };
+}
+
 export class PlatformPipeline {
   private readonly o: PipelineOptions;
   private readonly api: GiteaApi;
@@ -395,21 +422,7 @@ export class PlatformPipeline {
   }
 
   private toolEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-    return {
-      ...toolEnv({ ...process.env, ...this.o.env }),
-      AWS_ENDPOINT_URL: this.o.aws.endpoint,
-      AWS_ACCESS_KEY_ID: 'test',
-      AWS_SECRET_ACCESS_KEY: 'test',
-      AWS_REGION: this.o.aws.region,
-      AWS_DEFAULT_REGION: this.o.aws.region,
-      AWS_EC2_METADATA_DISABLED: 'true',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      CHECKPOINT_DISABLE: '1',
-      TF_IN_AUTOMATION: '1',
-      GIT_TERMINAL_PROMPT: '0',
-      ...extra,
-    };
+    return pipelineEnv(this.o, extra);
   }
 
   private async exec(
@@ -815,35 +828,18 @@ export class PlatformPipeline {
         s.summary = lastError(init.out);
         return;
       }
-      for (let attempt = 1; attempt <= this.t.applyAttempts; attempt++) {
-        s.attempts = attempt;
-        const r = await this.exec(
-          this.o.tools.tf,
-          [
-            'apply',
-            '-auto-approve',
-            '-input=false',
-            '-no-color',
-            `-lock-timeout=${this.t.lockTimeout}`,
-            `-var=pipeline_run=${ctx.run.id}`,
-          ],
-          tfDir,
-          log,
-          this.t.applyMs,
-        );
-        if (r.ok) {
-          ctx.run.applied = true;
-          s.summary = `${/Apply complete!.*/.exec(r.out)?.[0] ?? 'applied'} (attempt ${attempt} of ${this.t.applyAttempts}, holding the state lock)`;
-          return;
-        }
-        const retryable =
-          r.timedOut || /Error acquiring the state lock|connection refused|timeout|503|RequestError/i.test(r.out);
-        s.summary = lastError(r.out);
-        if (!retryable || attempt === this.t.applyAttempts) break;
-        log(`attempt ${attempt} failed (${s.summary}); retrying in ${attempt * 5} s`);
-        await new Promise((res) => setTimeout(res, attempt * 5000));
-      }
-      s.status = 'failure';
+      const r = await applyWithRetries({
+        terraform: (args, timeoutMs) => this.exec(this.o.tools.tf, args, tfDir, log, timeoutMs),
+        pipelineRun: String(ctx.run.id),
+        lockTimeout: this.t.lockTimeout,
+        attempts: this.t.applyAttempts,
+        applyMs: this.t.applyMs,
+        log,
+      });
+      s.attempts = r.attempts;
+      s.summary = r.summary;
+      if (r.ok) ctx.run.applied = true;
+      else s.status = 'failure';
     });
   }
 
@@ -906,23 +902,6 @@ export class PlatformPipeline {
       }
     });
   }
-}
-
-function lastError(out: string): string {
-  const lines = out
-    .split('\n')
-    .map((l) => l.trim())
-    .filter(Boolean);
-  const err = lines.findIndex((l) => /^(Error|│ Error)/.test(l));
-  return (
-    err >= 0
-      ? lines
-          .slice(err, err + 3)
-          .join(' ')
-          .replace(/│/g, '')
-          .replace(/\s+/g, ' ')
-      : (lines.pop() ?? 'failed')
-  ).slice(0, 300);
 }
 
 const namespaceRequestSchema = z

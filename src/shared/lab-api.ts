@@ -18,6 +18,8 @@ export const stepProgressSchema = z.strictObject({
   status: z.enum(['not-started', 'pass', 'fail', 'error']),
   /** When the step first passed; a later failing re-check does not take it back. */
   passedAt: z.string().nullable(),
+  /** When the step last passed a check: after passedAt when it was proven again (e.g. after a rebuild). */
+  lastPassedAt: z.string().nullable(),
   attempts: z.number().int(),
   hintsRevealed: z.number().int(),
   solutionRevealed: z.boolean(),

@@ -20,7 +20,8 @@ let marker = 0;
 async function run(page: Page, screen: Locator, command: string, timeout = 60_000): Promise<void> {
   marker += 1;
   const n = 1000 + marker;
-  await screen.click();
+  // The rows are covered by xterm's screen layer, which takes the click and focuses the input.
+  await screen.locator('xpath=..').click();
   await page.keyboard.type(`${command}; echo DONE-$((${n}+1))`);
   await page.keyboard.press('Enter');
   await expect(screen).toContainText(`DONE-${n + 1}`, { timeout });

@@ -23,6 +23,16 @@ describe('npx dojo doctor', () => {
       'conftest',
       'kubeconform',
       'chromium',
+      'kube-apiserver',
+      'argocd',
+      'redis-server',
+      'localstack',
+    ]);
+    expect(report.labs.map((l) => l.id).sort()).toEqual([
+      'multi-env-gitops',
+      'platform-prs',
+      's3-static-site',
+      'terraform-state',
     ]);
     const lab = report.labs.find((l) => l.id === 'terraform-state');
     expect(lab).toBeDefined();

@@ -5,9 +5,11 @@
  * them with Argo CD; the recorder writes who changed which Deployment field, to the millisecond;
  * a Stop stops every cluster and a start brings the three environment clusters back from their
  * data, with the same API servers, so Terraform's state, the kubeconfigs and Argo CD's cluster
- * Secrets stay valid. Also prints the start time and the memory of the four clusters and Argo CD.
+ * Secrets stay valid; a setting changed in Terraform changes the running cluster in place, and
+ * `destroy` removes the three clusters with their registrations. Also prints the start time and
+ * the memory of the four clusters and Argo CD.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +18,7 @@ import { loadLab } from '../../src/labs/load-labs.ts';
 import { ensureWorkspace } from '../../src/labs/lab-workspace.ts';
 import { readRecordedChanges } from '../../src/sandbox/deployment-change-recorder.ts';
 import { listProcessClusters, runningComponents } from '../../src/sandbox/process-cluster.ts';
-import { readClusterRecord } from '../../src/sandbox/process-cluster/cluster-record.ts';
+import { clusterDir, readClusterRecord } from '../../src/sandbox/process-cluster/cluster-record.ts';
 import { processProviderProblem } from '../../src/sandbox/process-binaries.ts';
 import type { StartedSandbox } from '../../src/sandbox/sandbox.ts';
 import { toolEnv } from '../../src/sandbox/which.ts';
@@ -58,6 +60,14 @@ const run = (script: string) =>
     env: { ...toolEnv(), ...started?.env, DOJO_WORKSPACE: workspace },
     extendEnv: false,
     all: true,
+    reject: false,
+    timeout: 300_000,
+  });
+const tf = (...args: string[]) =>
+  execa(started?.env['TF'] ?? 'tofu', args, {
+    cwd: workspace,
+    env: { ...toolEnv(), ...started?.env },
+    extendEnv: false,
     reject: false,
     timeout: 300_000,
   });
@@ -201,16 +211,59 @@ describe('the multi-env sandbox on the process provider', () => {
     );
     expect(quota.stdout).toBe('4Gi');
     // Terraform sees nothing to change: state, clusters and registrations still agree.
-    const plan = await execa(
-      started?.env['TF'] ?? 'tofu',
-      ['plan', '-detailed-exitcode', '-input=false', '-no-color'],
-      {
-        cwd: workspace,
-        env: { ...toolEnv(), ...started?.env },
-        extendEnv: false,
-        reject: false,
-      },
-    );
+    const plan = await tf('plan', '-detailed-exitcode', '-input=false', '-no-color');
     expect(plan.exitCode, plan.stdout + plan.stderr).toBe(0);
+  });
+
+  it('changes a setting in place from Terraform, and destroy removes the clusters and their registrations', async (ctx) => {
+    requireProcessProvider(ctx);
+    const servers = Object.fromEntries(listProcessClusters(home.path).map((c) => [c.name, c.server]));
+    // dev's quota, 1Gi in the step 1 solution, becomes 1536Mi: the cluster stays, the quota changes.
+    const tfvars = path.join(workspace, 'terraform.tfvars');
+    const before = readFileSync(tfvars, 'utf8');
+    const after = before.replace('memory = "1Gi"', 'memory = "1536Mi"');
+    expect(after).not.toBe(before);
+    writeFileSync(tfvars, after);
+    const plan = await tf('plan', '-input=false', '-no-color');
+    expect(plan.stdout).toMatch(/module\.cluster\["dev"\]\.terraform_data\.guardrails must be replaced/);
+    expect(plan.stdout).not.toMatch(/module\.cluster\["dev"\]\.terraform_data\.cluster must be replaced/);
+    const apply = await tf('apply', '-auto-approve', '-input=false', '-no-color');
+    expect(apply.exitCode, apply.stdout + apply.stderr).toBe(0);
+    const quota = await kubectl(
+      '--context',
+      'dev',
+      '-n',
+      'payments-dev',
+      'get',
+      'resourcequota',
+      'team-quota',
+      '-o',
+      'jsonpath={.spec.hard.requests\\.memory}',
+    );
+    expect(quota.stdout).toBe('1536Mi');
+    expect(Object.fromEntries(listProcessClusters(home.path).map((c) => [c.name, c.server]))).toEqual(servers);
+
+    const destroy = await tf('destroy', '-auto-approve', '-input=false', '-no-color');
+    expect(destroy.exitCode, destroy.stdout + destroy.stderr).toBe(0);
+    expect(listProcessClusters(home.path).map((c) => c.name)).toEqual(['mgmt']);
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(existsSync(clusterDir(home.path, env))).toBe(false);
+    }
+    const secrets = await kubectl(
+      '--context',
+      'mgmt',
+      '-n',
+      'argocd',
+      'get',
+      'secrets',
+      '-l',
+      'argocd.argoproj.io/secret-type=cluster',
+      '-o',
+      'name',
+    );
+    expect(secrets.exitCode, secrets.stderr).toBe(0);
+    expect(secrets.stdout).toBe('');
+    const state = await tf('state', 'list');
+    expect(state.stdout.trim()).toBe('');
   });
 });

@@ -176,6 +176,19 @@ describe("the learner's emulator data (aws-emulator on moto_server)", () => {
     expect(result.status).not.toBe('pass');
     expect(result.message).toMatch(/started empty at .*after make-bucket passed/);
     expect(result.message).toMatch(/"Rebuild earlier steps"/);
+    // Rebuild earlier steps (a reset of the step the learner is on): make-bucket is replayed and
+    // checked again on the new data, so a failing check no longer blames lost data.
+    const reset = await second.api(`${LAB}/steps/put-object/reset`, { method: 'POST', headers: json, body: '{}' });
+    expect(reset.status, await reset.clone().text()).toBe(200);
+    expect(((await reset.json()) as { replayed: string[] }).replayed).toEqual(['make-bucket']);
+    const rebuilt = await running(second);
+    const after = labProgressSchema.parse(await (await second.api(`${LAB}/progress`)).json());
+    const replayed = after.steps.find((p) => p.step === 'make-bucket')!;
+    expect(replayed.passedAt).toBe(passed.passedAt);
+    expect(Date.parse(replayed.lastPassedAt!)).toBeGreaterThanOrEqual(Date.parse(rebuilt.dataSince!));
+    const again = await check(second, 'put-object');
+    expect(again.status).not.toBe('pass');
+    expect(again.message ?? '').not.toMatch(/started empty/);
     expect(await second.terminate()).toBe(0);
   });
 

@@ -101,9 +101,15 @@ function showHints(section: HTMLElement, revealed: number): void {
   if (count) count.textContent = `${Math.min(revealed, items.length)}/${items.length}`;
 }
 
-function showResult(section: HTMLElement, result: StepResult): void {
+/**
+ * Shows a check result in the step's box. A background re-check (keepNotice) keeps the notice of
+ * the learner's last rebuild or reset above it: where the old workspace went must not vanish
+ * because a file changed a second later.
+ */
+function showResult(section: HTMLElement, result: StepResult, keepNotice = false): void {
   const box = section.querySelector<HTMLElement>('.result');
   if (!box) return;
+  const notice = keepNotice ? box.querySelector<HTMLElement>('[data-notice]') : null;
   const heading = el(
     'p',
     result.status === 'pass'
@@ -139,7 +145,7 @@ function showResult(section: HTMLElement, result: StepResult): void {
     parts.push(rebuild);
   }
   parts.push(el('p', `Checked in ${result.durationMs} ms.`, 'muted'));
-  box.replaceChildren(...parts);
+  box.replaceChildren(...(notice ? [notice] : []), ...parts);
   setBadge(section, result.status);
 }
 
@@ -157,7 +163,7 @@ async function reverify(dataSince: string | undefined): Promise<void> {
   verifiedSince.add(dataSince);
   const since = Date.parse(dataSince);
   for (const s of lastProgress) {
-    if (s.status !== 'pass' || !s.passedAt || Date.parse(s.passedAt) >= since) continue;
+    if (s.status !== 'pass' || !s.passedAt || Date.parse(s.lastPassedAt ?? s.passedAt) >= since) continue;
     const section = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(s.step)}"]`);
     if (!section) continue;
     try {
@@ -168,10 +174,12 @@ async function reverify(dataSince: string | undefined): Promise<void> {
   }
 }
 
-function showMessage(section: HTMLElement, text: string, cls = 'error-message', output?: string): void {
+function showMessage(section: HTMLElement, text: string, cls = 'error-message', output?: string, notice = false): void {
   const box = section.querySelector<HTMLElement>('.result');
   if (!box) return;
-  const parts: HTMLElement[] = [el('p', text, cls)];
+  const message = el('p', text, cls);
+  if (notice) message.dataset['notice'] = '';
+  const parts: HTMLElement[] = [message];
   if (output) {
     const pre = el('pre');
     // Output lines can be wider than the column: focusable so a keyboard can scroll it.
@@ -264,6 +272,8 @@ async function onAction(section: HTMLElement, button: HTMLButtonElement): Promis
           sectionOf,
           `Rebuilt. ${r.backup ? `Your previous workspace is in ${r.backup}. ` : ''}Replayed: ${r.replayed.join(', ') || 'nothing'}.`,
           'ok-message',
+          undefined,
+          true,
         );
         await loadProgress();
       });
@@ -280,6 +290,8 @@ async function onAction(section: HTMLElement, button: HTMLButtonElement): Promis
           section,
           `Reset. ${r.backup ? `Your previous workspace is in ${r.backup}. ` : ''}Replayed: ${r.replayed.join(', ') || 'nothing'}.`,
           'ok-message',
+          undefined,
+          true,
         );
         await loadProgress();
       });
@@ -329,7 +341,7 @@ function watchWorkspace(): void {
     const parsed = stepResultSchema.safeParse(JSON.parse((event as MessageEvent<string>).data));
     if (!parsed.success) return;
     const section = document.querySelector<HTMLElement>(`[data-step="${CSS.escape(parsed.data.step)}"]`);
-    if (section) showResult(section, parsed.data);
+    if (section) showResult(section, parsed.data, true);
   });
 }
 

@@ -54,7 +54,8 @@ export interface SandboxAccess {
 export function explainLostData(result: StepResult, progress: StepProgress[], dataSince: string | null): StepResult {
   if (result.status === 'pass' || !dataSince) return result;
   const since = Date.parse(dataSince);
-  const stale = progress.filter((p) => p.passedAt !== null && Date.parse(p.passedAt) < since);
+  // Passes proven only before the data began; one checked again since (a rebuild does) is not stale.
+  const stale = progress.filter((p) => p.passedAt !== null && Date.parse(p.lastPassedAt ?? p.passedAt) < since);
   if (!stale.length) return result;
   const at = new Date(since).toISOString().slice(11, 16);
   const note =
@@ -304,6 +305,10 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
             }
             const r = await applySolution(l, prev.id, workspace, env(l.id)).catch(scriptError);
             if (!r.ok) throw new HttpError(500, `replaying the solution of ${prev.id} failed: ${r.output.slice(-400)}`);
+            // Checked, not assumed: the step's pass is proven again on the new data (or its
+            // failure recorded, which the page then shows).
+            const check = await runStepChecks(l, prev.id, { workspace, env: env(l.id) });
+            await retryWhileBusy(() => store.recordCheck(check), `saving the check of replayed ${l.id}/${prev.id}`);
             replayed.push(prev.id);
           }
           for (const later of l.manifest.steps.slice(before.length)) store.clear(l.id, later.id);
