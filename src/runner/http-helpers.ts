@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { z } from 'zod';
 import { describeIssues } from '../shared/friendly-error.ts';
+import { idSchema } from '../shared/ids.ts';
 
 export class HttpError extends Error {
   readonly status: number;
@@ -11,6 +12,19 @@ export class HttpError extends Error {
     this.status = status;
     this.hint = hint;
   }
+}
+
+/** The lab id of a `/api/labs/:lab/...` path, checked before it is used to build any file path. */
+export function labIdParam(params: Record<string, string | undefined>): string {
+  const parsed = idSchema.safeParse(params['lab']);
+  if (!parsed.success) {
+    throw new HttpError(
+      400,
+      `expected a kebab-case lab id in the path, found "${params['lab'] ?? ''}"`,
+      'Use the id of a lab from GET /api/labs, e.g. /api/labs/terraform-state/...',
+    );
+  }
+  return parsed.data;
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown): void {

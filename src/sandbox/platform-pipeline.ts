@@ -580,14 +580,7 @@ export class PlatformPipeline {
         dir,
         log,
       );
-      if (r.exitCode !== 0 && r.exitCode !== 1)
-        throw new Error(`conftest failed (exit ${r.exitCode}): ${r.out.trim().split('\n').pop() ?? ''}`);
-      s.verdicts = conftestVerdicts(r.out);
-      const denied = s.verdicts.filter((v) => !v.ok);
-      s.status = denied.length ? 'failure' : 'success';
-      s.summary = denied.length
-        ? denied.flatMap((v) => v.messages).join(' | ')
-        : `${s.verdicts.length} polic${s.verdicts.length === 1 ? 'y' : 'ies'} pass`;
+      judgeConftest(s, r);
     });
   }
 
@@ -677,14 +670,7 @@ export class PlatformPipeline {
         tfDir,
         log,
       );
-      if (r.exitCode !== 0 && r.exitCode !== 1)
-        throw new Error(`conftest failed (exit ${r.exitCode}): ${r.out.trim().split('\n').pop() ?? ''}`);
-      s.verdicts = conftestVerdicts(r.out);
-      const denied = s.verdicts.filter((v) => !v.ok);
-      s.status = denied.length ? 'failure' : 'success';
-      s.summary = denied.length
-        ? denied.flatMap((v) => v.messages).join(' | ')
-        : `${s.verdicts.length} polic${s.verdicts.length === 1 ? 'y' : 'ies'} pass`;
+      judgeConftest(s, r);
     });
   }
 
@@ -902,6 +888,21 @@ export class PlatformPipeline {
       }
     });
   }
+}
+
+/**
+ * A stage's verdict from `conftest test -o json`: exit 0 all pass, 1 some denied (each policy's own
+ * message becomes the summary); anything else is conftest itself failing, an error of the stage.
+ */
+function judgeConftest(stage: PipelineStage, r: Exec): void {
+  if (r.exitCode !== 0 && r.exitCode !== 1)
+    throw new Error(`conftest failed (exit ${r.exitCode}): ${r.out.trim().split('\n').pop() ?? ''}`);
+  stage.verdicts = conftestVerdicts(r.out);
+  const denied = stage.verdicts.filter((v) => !v.ok);
+  stage.status = denied.length ? 'failure' : 'success';
+  stage.summary = denied.length
+    ? denied.flatMap((v) => v.messages).join(' | ')
+    : `${stage.verdicts.length} polic${stage.verdicts.length === 1 ? 'y' : 'ies'} pass`;
 }
 
 const namespaceRequestSchema = z

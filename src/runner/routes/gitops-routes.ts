@@ -5,10 +5,9 @@
  * answers state "stopped" with no applications; a cluster that does not answer, state "error"
  * with kubectl's reason.
  */
-import { idSchema } from '../../shared/ids.ts';
 import { applicationView, type GitopsView } from '../../shared/gitops-view.ts';
 import { Kubectl, KubectlError } from '../../sandbox/kubectl.ts';
-import { HttpError, sendJson } from '../http-helpers.ts';
+import { labIdParam, sendJson } from '../http-helpers.ts';
 import type { Route } from '../runner-server.ts';
 import type { SessionManager } from '../session-manager.ts';
 
@@ -18,10 +17,7 @@ export function gitopsRoutes(sessions: SessionManager): Route[] {
       method: 'GET',
       path: '/api/labs/:lab/gitops',
       handler: async (ctx) => {
-        const parsed = idSchema.safeParse(ctx.params['lab']);
-        if (!parsed.success)
-          throw new HttpError(400, `expected a kebab-case lab id in the path, found "${ctx.params['lab'] ?? ''}"`);
-        const lab = parsed.data;
+        const lab = labIdParam(ctx.params);
         const env = sessions.environment(lab);
         const readAt = new Date().toISOString();
         const kubeconfig = env?.['KUBECONFIG'];

@@ -5,11 +5,10 @@
  * and the pipeline's runs with every stage's log (its run records). A stopped sandbox answers state
  * "stopped"; a Gitea that does not answer, state "error" with the reason (runs are still shown).
  */
-import { idSchema } from '../../shared/ids.ts';
 import { PIPELINE_COMMENT_MARKER, type PlatformView, type PullRequestView } from '../../shared/platform-view.ts';
 import { GiteaApi } from '../../sandbox/gitea-api.ts';
 import { readRuns } from '../../sandbox/platform-pipeline.ts';
-import { HttpError, sendJson } from '../http-helpers.ts';
+import { labIdParam, sendJson } from '../http-helpers.ts';
 import type { Route } from '../runner-server.ts';
 import type { SessionManager } from '../session-manager.ts';
 
@@ -55,10 +54,7 @@ export function platformRoutes(sessions: SessionManager): Route[] {
       method: 'GET',
       path: '/api/labs/:lab/platform',
       handler: async (ctx) => {
-        const parsed = idSchema.safeParse(ctx.params['lab']);
-        if (!parsed.success)
-          throw new HttpError(400, `expected a kebab-case lab id in the path, found "${ctx.params['lab'] ?? ''}"`);
-        const lab = parsed.data;
+        const lab = labIdParam(ctx.params);
         const env = sessions.environment(lab);
         const readAt = new Date().toISOString();
         const giteaUrl = env?.['GITEA_URL'];

@@ -4,10 +4,9 @@
  * (src/shared/session-events.ts). The runner has checked the token, and Origin for POST/DELETE.
  */
 import type { ServerResponse } from 'node:http';
-import { idSchema } from '../../shared/ids.ts';
 import { ValidationError } from '../../shared/friendly-error.ts';
 import type { SessionEvent } from '../../shared/session-events.ts';
-import { HttpError, sendJson } from '../http-helpers.ts';
+import { HttpError, labIdParam, sendJson } from '../http-helpers.ts';
 import type { Route, RouteContext } from '../runner-server.ts';
 import type { SessionManager } from '../session-manager.ts';
 
@@ -15,11 +14,7 @@ const HEARTBEAT_MS = 15_000;
 
 /** The lab id from the path, checked before it is used to build any file path. */
 function labParam(ctx: RouteContext): string {
-  const parsed = idSchema.safeParse(ctx.params['lab']);
-  if (!parsed.success) {
-    throw new HttpError(400, `expected a kebab-case lab id in the path, found "${ctx.params['lab'] ?? ''}"`);
-  }
-  return parsed.data;
+  return labIdParam(ctx.params);
 }
 
 /** Turns "no such lab" (and "lab does not validate") into 404 with the loader's message. */
