@@ -28,6 +28,7 @@ interface Report {
     beforeSolution?: { status: string };
     afterSolution?: { status: string };
     wrong: { script: string; ok: boolean }[];
+    problems?: string[];
   }[];
 }
 
@@ -56,11 +57,18 @@ describe('dojo lab test platform-prs on the process provider', () => {
     expect(report.sandbox['Provider']).toMatch(/^process \(DOJO_PROVIDER=process\)$/);
     expect(report.sandbox['Gitea']).toMatch(/Gitea 1\.27\.3 as a process/);
     expect(report.registry).toMatch(/not applicable \(DOJO_AWS_PROVIDER_STEPS=off/);
+    // On a failure, say why: each failing step's problems carry its script's output.
+    const why = report.steps
+      .filter((s) => s.problems?.length)
+      .map((s) => `${s.step}: ${(s.problems ?? []).join('\n')}`)
+      .join('\n')
+      .slice(-6000);
     expect(
       report.steps.map((s) => [
         s.step,
         s.notApplicable ? 'n/a' : `${s.starter.status}/${s.beforeSolution?.status}/${s.afterSolution?.status}`,
       ]),
+      why,
     ).toEqual([
       ['request-blocked', 'fail/fail/pass'],
       ['fix-to-green', 'fail/fail/pass'],
