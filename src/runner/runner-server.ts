@@ -97,6 +97,8 @@ function compile(pattern: string): (path: string) => Record<string, string> | nu
 }
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** How long close waits for requests in flight (a check can take longer; it is then cut). */
+const CLOSE_WAIT_MS = 10_000;
 
 export interface FrontDoorOptions {
   token: string;
@@ -280,8 +282,19 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
     ...(options.upgrades ? { upgrades: options.upgrades } : {}),
   });
 
+  // Requests still being handled when the runner closes: close waits for them (bounded), so a
+  // handler never writes into a DOJO_HOME or a database that is already gone.
+  const inFlight = new Set<Promise<unknown>>();
+  let closing: Promise<void> | undefined;
   const server = http.createServer((req, res) => {
-    void door.handleRequest(req, res);
+    if (closing) {
+      // A keep-alive connection can still carry a request after close began.
+      res.writeHead(503, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' });
+      res.end('the runner is shutting down');
+      return;
+    }
+    const work = door.handleRequest(req, res).finally(() => inFlight.delete(work));
+    inFlight.add(work);
   });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (!door.handleUpgrade(req, socket, head)) {
@@ -308,18 +321,23 @@ export async function startRunner(options: RunnerOptions): Promise<StartedRunner
   const origin = isWildcardHost(host) ? `http://127.0.0.1:${port}` : `http://${door.hostHeader}`;
   debug('listening on %s', origin);
 
-  let closing: Promise<void> | undefined;
   const close = () => {
     closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        Promise.allSettled([...inFlight]),
+        new Promise((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS))),
+      ]);
+      clearTimeout(timer);
       try {
         await options.onClose?.();
       } catch (err) {
         debug('onClose failed: %O', err);
       }
-      await new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      server.closeAllConnections();
+      await closed;
     })();
     return closing;
   };

@@ -377,6 +377,11 @@ describe('Argo CD as processes', () => {
       return d?.spec?.template?.spec?.containers?.[0]?.image === 'nginx:1.27';
     });
     console.log(`self-heal: scale ${scaled.ms} ms, set image ${image.ms} ms`);
+    // The healed image rolls the Deployment out again: Progressing until kwok's new pods are Ready.
+    await eventually(
+      'web Healthy after the rollout',
+      async () => (await app('web'))?.status?.health?.status === 'Healthy',
+    );
     const op = (await app('web'))?.status?.operationState;
     expect(op?.operation?.initiatedBy?.automated).toBe(true);
     expect(failed(await check(argocdApp, { kind: 'argocd.app', name: 'web' }))).toEqual([]);

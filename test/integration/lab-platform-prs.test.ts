@@ -27,7 +27,7 @@ interface Report {
     starter: { status: string };
     beforeSolution?: { status: string };
     afterSolution?: { status: string };
-    wrong: { script: string; ok: boolean }[];
+    wrong: { script: string; ok: boolean; problem?: string }[];
     problems?: string[];
   }[];
 }
@@ -77,7 +77,14 @@ describe('dojo lab test platform-prs on the process provider', () => {
       ['bucket-request', 'n/a'],
       ['rollback-by-revert', 'fail/fail/pass'],
     ]);
-    expect(report.steps.flatMap((s) => s.wrong.map((w) => [w.script, w.ok]))).toEqual([
+    const wrongWhy = report.steps
+      .flatMap((s) => s.wrong.filter((w) => !w.ok).map((w) => `${w.script}: ${w.problem ?? 'not rejected'}`))
+      .join('\n')
+      .slice(-6000);
+    expect(
+      report.steps.flatMap((s) => s.wrong.map((w) => [w.script, w.ok])),
+      wrongWhy,
+    ).toEqual([
       ['wrong/fix-to-green/lower-cpu-only.sh', true],
       ['wrong/rollback-by-revert/kubectl-edit.sh', true],
     ]);
