@@ -56,7 +56,10 @@ export interface RunnerOptions {
   distDir: string;
   routes?: Route[];
   upgrades?: UpgradeRoute[];
-  /** Runs first when the runner closes: stop terminals and sandboxes before the sockets go. */
+  /**
+   * Runs when the runner closes, once requests in flight are done (or after CLOSE_WAIT_MS): stop
+   * terminals and sandboxes before the sockets go.
+   */
   onClose?: () => Promise<void>;
 }
 

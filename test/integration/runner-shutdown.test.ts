@@ -4,6 +4,8 @@
  * connection after close began is answered 503 instead of reaching a handler.
  */
 import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startRunner } from '../../src/runner/runner-server.ts';
 
@@ -34,6 +36,7 @@ describe('runner shutdown', () => {
     const runner = await startRunner({
       port: 0,
       token: TOKEN,
+      distDir: path.join(os.tmpdir(), 'dojo-no-dist'),
       routes: [
         {
           method: 'GET',
