@@ -8,11 +8,11 @@
  * flow control needs to bound the queue. `serialize` resolves with the screen after everything
  * written before the call. If the worker dies the terminal keeps working; only replay is lost.
  *
- * Output is held here for up to HOLD_MS (or HOLD_BYTES) and posted to the worker in one piece when
- * it is idle, minus the plain text that would scroll out of the scrollback anyway
- * (compact-output.ts): on a fast stream most bytes are never parsed, and the replay is the same.
- * `serialize` and `resize` post what is held first, so nothing written before them is missed. On a fast stream (`base64`, `yes`) the mirror then parses a small part of
- * the bytes and the replayed screen is the same as if it had parsed all of them.
+ * Output is held here for up to HOLD_MS and posted to the worker in one piece when it is idle,
+ * minus the plain text that would scroll out of the scrollback anyway (compact-output.ts). On a
+ * fast stream (`base64`, `yes`) most bytes are therefore never parsed, and the replayed screen is
+ * the same as if all of them had been. `serialize` and `resize` post what is held first, so
+ * nothing written before them is missed.
  */
 import { Worker } from 'node:worker_threads';
 import createDebug from 'debug';
@@ -20,9 +20,19 @@ import { OutputCompactor } from './screen-mirror/compact-output.ts';
 
 const debug = createDebug('dojo:runner:pty');
 
-/** How long output may wait in the runner before it is posted to the worker. */
-const HOLD_MS = 250;
-/** Post as soon as the worker is idle once this much is held (flow control allows 4 MiB). */
+/**
+ * How long output may wait in the runner before it is posted to the worker. Nothing reads the
+ * mirror but a reconnect (`serialize` posts what is held first), so on a stream this only sets how
+ * often the worker parses: once a second, it parses one scrollback's worth per second instead of
+ * one per 2 MiB (CPU profile of `npm run bench:terminal`'s five base64 floods: the worker's
+ * parsing fell from 2.6 s to 0.8 s).
+ */
+const HOLD_MS = 1000;
+/**
+ * Once this much is held, what can be skipped is skipped at once (compactHeld), so the held bytes
+ * and flow control's count stay small; what cannot be skipped is posted as soon as the worker is
+ * idle (flow control allows 4 MiB).
+ */
 const HOLD_BYTES = 2 * 1024 * 1024;
 
 export type MirrorRequest =
@@ -52,6 +62,8 @@ export class ScreenMirror {
   private posted = 0;
   private held: Buffer[] = [];
   private heldBytes = 0;
+  /** Held bytes at which the next compactHeld runs. */
+  private compactAt = HOLD_BYTES;
   private holdTimer: NodeJS.Timeout | null = null;
   private readonly scrollback: number;
   private readonly compactor: OutputCompactor;
@@ -111,13 +123,12 @@ export class ScreenMirror {
     this.pending += data.length;
     this.held.push(data);
     this.heldBytes += data.length;
-    if (this.heldBytes >= HOLD_BYTES && this.posted === 0) {
-      this.postHeld();
-    } else if (this.heldBytes >= HOLD_BYTES) {
+    if (this.heldBytes >= this.compactAt) {
       this.compactHeld();
-    } else if (!this.holdTimer) {
-      this.armHoldTimer();
+      // Output that cannot be skipped (colours, cursor moves) goes to an idle worker now.
+      if (this.heldBytes >= HOLD_BYTES && this.posted === 0) this.postHeld();
     }
+    if (this.held.length && !this.holdTimer) this.armHoldTimer();
   }
 
   private armHoldTimer(): void {
@@ -151,6 +162,9 @@ export class ScreenMirror {
     const { segments, length, skipped } = this.compactor.clone().feedSegments(all, this.scrollback + this.rows + 2);
     this.held = segments; // views of `all`: no copy until posted
     this.heldBytes = length;
+    // Scan again only once the held bytes have doubled: output that cannot be skipped is not
+    // rescanned on every chunk while the worker is busy.
+    this.compactAt = Math.max(HOLD_BYTES, 2 * length);
     if (skipped) {
       this.pending -= skipped;
       this.onParsed(skipped);
@@ -163,6 +177,7 @@ export class ScreenMirror {
     const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
     this.held = [];
     this.heldBytes = 0;
+    this.compactAt = HOLD_BYTES;
     // Lines that refill the scrollback and the screen at its current size (a resize posts first).
     const { segments, length, skipped } = this.compactor.feedSegments(all, this.scrollback + this.rows + 2);
     if (skipped) {
