@@ -115,8 +115,10 @@ describe.each(['tofu', 'terraform'] as const)('the terraform-state text with %s'
     const everything = await sh(
       'aws s3api list-object-versions --bucket dojo-tfstate --prefix platform/network.tfstate --query "length(Versions)" --output text',
     );
-    // Unfiltered, the lock file's versions flood the list (24 rows in the report); filtered, only the state's.
-    expect(Number(everything.out.trim())).toBeGreaterThan(ids.length);
+    // Unfiltered, the lock file's versions usually join the list (24 rows in the report), but not
+    // always: terraform 1.11.4 left none in 2 of 10 local runs and in one CI run, tofu in none. The text says "usually";
+    // what it promises is that the filter keeps the state's versions and nothing else.
+    expect(Number(everything.out.trim())).toBeGreaterThanOrEqual(ids.length);
     expect(ids.length).toBeGreaterThanOrEqual(3);
     expect(table.out).not.toContain('.tflock');
     const previous = ids[1] ?? '';
