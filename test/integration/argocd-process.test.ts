@@ -169,10 +169,54 @@ async function eventually<T>(
     }
     if (Date.now() - t0 > ms)
       throw new Error(
-        `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}`,
+        `timed out after ${ms} ms waiting for ${what}${last ? ` (last error: ${(last as Error).message})` : ''}\n${await clusterDiagnosis()}`,
       );
     await new Promise((r) => setTimeout(r, 250));
   }
+}
+
+/**
+ * What a timeout says about the cluster: which of its processes (and Argo CD's) still run, the
+ * tail of the log of any that died, and the pods. One CI run timed out on every health wait of
+ * this file (pods never Ready), with nothing left to look at afterwards.
+ */
+async function clusterDiagnosis(): Promise<string> {
+  const lines: string[] = [];
+  try {
+    const record = JSON.parse(await readFile(path.join(homeDir.path, 'clusters', 'argo', 'cluster.json'), 'utf8')) as {
+      components: { component: string; pid: number }[];
+    };
+    for (const c of record.components) {
+      let alive = true;
+      try {
+        process.kill(c.pid, 0);
+      } catch {
+        alive = false;
+      }
+      lines.push(`${c.component} pid ${c.pid}: ${alive ? 'running' : 'NOT running'}`);
+      if (!alive) {
+        const log = await readFile(
+          path.join(homeDir.path, 'clusters', 'argo', 'logs', `${c.component}.log`),
+          'utf8',
+        ).catch(() => '(no log)');
+        lines.push(
+          ...log
+            .trimEnd()
+            .split('\n')
+            .slice(-15)
+            .map((l) => `    ${l}`),
+        );
+      }
+    }
+  } catch (err) {
+    lines.push(`no cluster record: ${(err as Error).message}`);
+  }
+  lines.push(
+    await kubectl()
+      .run(['get', 'nodes,deployments,replicasets,pods', '-A', '-o', 'wide'])
+      .catch((err: Error) => `kubectl failed: ${err.message}`),
+  );
+  return lines.join('\n');
 }
 
 async function app(name: string): Promise<{ status?: AppStatus } | null> {
