@@ -9,13 +9,18 @@
  * Measured: keystroke echo round trip (send one key, time to the first output frame back), p50
  * and p95 over ECHO_KEYS keys; and bulk throughput of `head -c 20000000 /dev/urandom | base64`
  * (bytes received until an end marker, per second; median of BULK_RUNS). The servers take turns
- * (interleaved blocks), so background load on the machine weighs on both alike. Not a test: it
- * prints figures and ratios. Every wait is bounded; nothing leaves 127.0.0.1.
+ * (interleaved blocks), so background load on the machine weighs on both alike. Single floods on
+ * this 2-core VM swing between 6 and 20 MB/s whoever serves them, so the throughput ratio is also
+ * given paired: each round floods both servers back to back, in alternating order (the first of a
+ * pair must not always be ours), and the median of the rounds' ratios is less at the mercy of one
+ * slow moment than a ratio of two medians. Server CPU time per MB (all threads, from /proc) says
+ * where a difference comes from. Not a test: it prints figures and ratios. Every wait is bounded;
+ * nothing leaves 127.0.0.1.
  *
  * gotty would be the third peer, but it cannot be built here: the Go module proxy answers 403 for
  * github.com/sorenisanerd/gotty and github.com/yudai/gotty, so the run reports it as skipped.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -28,7 +33,7 @@ import { freePort } from '../src/sandbox/free-port.ts';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ECHO_KEYS = 300;
 const ECHO_WARMUP = 20;
-const BULK_RUNS = 5;
+const BULK_RUNS = 9;
 const BULK_COMMAND = 'head -c 20000000 /dev/urandom | base64; echo BENCH-$((40+2))-END\r';
 const BULK_MARKER = 'BENCH-42-END';
 const TIMEOUT_MS = 120_000;
@@ -42,6 +47,8 @@ interface Driver {
   /** Sends a command and resolves when `marker` has arrived; returns bytes received meanwhile. */
   runUntil(command: string, marker: string): Promise<{ bytes: number; ms: number }>;
   close(): void;
+  /** The server's process id: its CPU time (all threads) is read from /proc around each flood. */
+  pid: number | undefined;
 }
 
 /** Output bookkeeping shared by both drivers: waiters on "next output" and on a marker. */
@@ -172,6 +179,7 @@ async function dojoDriver(home: string): Promise<{ driver: Driver; stop: () => P
       roundTrip: (keys) => tracker.next(() => send(keys)),
       runUntil: (command, marker) => tracker.until(marker, () => send(command)),
       close: () => ws.close(),
+      pid: child.pid,
     },
     stop: async () => {
       child.kill('SIGTERM');
@@ -245,6 +253,7 @@ async function wettyDriver(): Promise<{ driver: Driver; stop: () => Promise<void
       roundTrip: (keys) => tracker.next(() => socket.emit('input', keys)),
       runUntil: (command, marker) => tracker.until(marker, () => socket.emit('input', command)),
       close: () => socket.close(),
+      pid: child.pid,
     },
     stop: async () => {
       child.kill('SIGTERM');
@@ -263,7 +272,28 @@ interface Figures {
   p50: number;
   p95: number;
   mbps: number;
+  /** Per round, this server's MB/s (rounds in order, so runs[r] of two servers form a pair). */
   runs: number[];
+  /** CPU ms per MB delivered during the floods: the server process (all its threads), and this client. */
+  serverCpu: number;
+  clientCpu: number;
+}
+
+/** USER_HZ: 100 on every Linux this runs on (getconf CLK_TCK). */
+const CLOCK_TICKS = 100;
+
+/** User + system CPU time of a process in ms (all threads), from /proc; NaN where /proc is absent. */
+async function processCpuMs(pid: number | undefined): Promise<number> {
+  if (pid === undefined) return NaN;
+  try {
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name (which may hold spaces) start after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
 }
 
 /**
@@ -285,10 +315,23 @@ async function measureAll(drivers: Driver[]): Promise<Figures[]> {
     }
   }
   const runs = drivers.map(() => [] as number[]);
+  const cpu = drivers.map(() => ({ server: 0, client: 0, mb: 0 }));
   for (let r = 0; r < BULK_RUNS; r++) {
-    for (const [i, driver] of drivers.entries()) {
+    const order = [...drivers.entries()];
+    if (r % 2 === 1) order.reverse();
+    for (const [i, driver] of order) {
+      const server0 = await processCpuMs(driver.pid);
+      const client0 = process.cpuUsage();
       const { bytes, ms } = await driver.runUntil(BULK_COMMAND, BULK_MARKER);
+      const client = process.cpuUsage(client0);
+      const server1 = await processCpuMs(driver.pid);
       runs[i]?.push(bytes / 1e6 / (ms / 1000));
+      const c = cpu[i];
+      if (c) {
+        c.server += server1 - server0;
+        c.client += (client.user + client.system) / 1000;
+        c.mb += bytes / 1e6;
+      }
       await new Promise((res) => setTimeout(res, 300));
     }
   }
@@ -301,6 +344,8 @@ async function measureAll(drivers: Driver[]): Promise<Figures[]> {
       p95: percentile(samples, 95),
       mbps: sortedRuns[Math.floor(sortedRuns.length / 2)] ?? NaN,
       runs: runs[i] ?? [],
+      serverCpu: (cpu[i]?.server ?? NaN) / (cpu[i]?.mb ?? NaN),
+      clientCpu: (cpu[i]?.client ?? NaN) / (cpu[i]?.mb ?? NaN),
     };
   });
 }
@@ -332,19 +377,21 @@ async function main(): Promise<void> {
   );
   console.log(`node ${process.version}, ${os.cpus().length} cores, loopback\n`);
   console.log(
-    `${'server'.padEnd(14)}${'echo p50'.padStart(10)}${'echo p95'.padStart(10)}${'MB/s'.padStart(10)}  runs (MB/s)`,
+    `${'server'.padEnd(14)}${'echo p50'.padStart(10)}${'echo p95'.padStart(10)}${'MB/s'.padStart(10)}${'server CPU'.padStart(12)}${'client CPU'.padStart(12)}  runs (MB/s)`,
   );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(14)}${`${r.p50.toFixed(2)} ms`.padStart(10)}${`${r.p95.toFixed(2)} ms`.padStart(10)}${r.mbps.toFixed(1).padStart(10)}  ${r.runs.map((x) => x.toFixed(1)).join(', ')}`,
+      `${r.name.padEnd(14)}${`${r.p50.toFixed(2)} ms`.padStart(10)}${`${r.p95.toFixed(2)} ms`.padStart(10)}${r.mbps.toFixed(1).padStart(10)}${`${r.serverCpu.toFixed(1)} ms/MB`.padStart(12)}${`${r.clientCpu.toFixed(1)} ms/MB`.padStart(12)}  ${r.runs.map((x) => x.toFixed(1)).join(', ')}`,
     );
   }
   const [ours, peer] = results;
   if (ours && peer) {
     const echo = ours.p95 / peer.p95;
-    const throughput = ours.mbps / peer.mbps;
+    const ofMedians = ours.mbps / peer.mbps;
+    const paired = ours.runs.map((x, r) => x / (peer.runs[r] ?? NaN)).sort((a, b) => a - b);
+    const throughput = paired[Math.floor(paired.length / 2)] ?? NaN;
     console.log(
-      `\nratios vs ${peer.name}: echo p95 ${echo.toFixed(2)} (aim <= 1.00: ${echo <= 1 ? 'met' : 'missed'}), throughput ${throughput.toFixed(2)} (aim >= 1.00, issue 12: ${throughput >= 1 ? 'met' : 'missed'})`,
+      `\nratios vs ${peer.name}: echo p95 ${echo.toFixed(2)} (aim <= 1.00: ${echo <= 1 ? 'met' : 'missed'}), throughput ${throughput.toFixed(2)} (median of ${paired.length} paired rounds, ${paired[0]?.toFixed(2)} to ${paired.at(-1)?.toFixed(2)}; aim >= 1.00, issue 12: ${throughput >= 1 ? 'met' : 'missed'}); ratio of the medians ${ofMedians.toFixed(2)}; server CPU per MB ${(ours.serverCpu / peer.serverCpu).toFixed(2)}`,
     );
   }
   for (const n of notes) console.log(n);

@@ -11,7 +11,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import { z } from 'zod';
 import { detectDockerEngine, friendlyContainerError } from './docker-engine.ts';
 import { parseWithFriendlyErrors } from '../shared/friendly-error.ts';
@@ -182,6 +182,8 @@ async function startMotoContainer(options: AwsEmulatorOptions): Promise<StartedA
   const image = env[MOTO_IMAGE_VARIABLE] || DEFAULT_MOTO_IMAGE;
   let started: StartedTestContainer;
   try {
+    // Loaded only where a container is started: testcontainers brings dockerode, gRPC and ssh2.
+    const { GenericContainer, Wait } = await import('testcontainers');
     started = await new GenericContainer(image)
       .withExposedPorts(MOTO_PORT)
       .withLabels({ [DOJO_LABEL]: options.sandboxId ?? 'aws-emulator', [DOJO_OWNER_LABEL]: String(process.pid) })

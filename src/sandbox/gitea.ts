@@ -21,7 +21,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
-import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
+import type { StartedTestContainer } from 'testcontainers';
 import { giteaHomes } from '../shared/paths.ts';
 import { stablePort } from './free-port.ts';
 import {
@@ -363,6 +363,8 @@ async function startGiteaContainer(o: GiteaOptions): Promise<StartedGitea> {
   const url = `http://127.0.0.1:${port}/`;
   let started: StartedTestContainer;
   try {
+    // Loaded only where a container is started: testcontainers brings dockerode, gRPC and ssh2.
+    const { GenericContainer, Wait } = await import('testcontainers');
     started = await new GenericContainer(image)
       .withExposedPorts({ container: 3000, host: port })
       .withEnvironment({

@@ -20,8 +20,8 @@
 import http from 'node:http';
 import createDebug from 'debug';
 import type Dockerode from 'dockerode';
-import { LocalstackContainer, type StartedLocalStackContainer } from '@testcontainers/localstack';
-import { getContainerRuntimeClient, type BoundPorts, type WaitStrategy } from 'testcontainers';
+import type { StartedLocalStackContainer } from '@testcontainers/localstack';
+import type { BoundPorts, WaitStrategy } from 'testcontainers';
 import { z } from 'zod';
 import { friendlyContainerError } from './docker-engine.ts';
 
@@ -234,6 +234,7 @@ class HealthWaitStrategy implements WaitStrategy {
   }
 
   async waitUntilReady(container: Dockerode.Container, boundPorts: BoundPorts): Promise<void> {
+    const { getContainerRuntimeClient } = await import('testcontainers');
     const client = await getContainerRuntimeClient();
     const url = `http://${client.info.containerRuntime.host}:${boundPorts.getBinding(LOCALSTACK_PORT)}/_localstack/health`;
     const started = Date.now();
@@ -279,6 +280,8 @@ export class LocalStack {
   async start(): Promise<StartedLocalStack> {
     const { image, environment, labels, services } = this.settings;
     const logs: string[] = [];
+    // Loaded only where a container is started: testcontainers brings dockerode, gRPC and ssh2.
+    const { LocalstackContainer } = await import('@testcontainers/localstack');
     const container = new LocalstackContainer(image)
       .withEnvironment(environment)
       .withLabels(labels)

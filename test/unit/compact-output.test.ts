@@ -70,6 +70,7 @@ const cases: [string, string][] = [
     `\x1b]0;title ${'x'.repeat(70000)}\x07\x1b[32mgreen\x1b[0m${base64Lines(2500, 76, 14)}`,
   ],
   ['lines without CR (raw mode)', `${base64Lines(200).replace(/\r\n/g, '\n')}${base64Lines(2000, 30, 9)}`],
+  ['a UTF-8 letter and a DEL inside a long run', `${base64Lines(1200, 76, 15)}é\x7f${base64Lines(2000, 76, 16)}`],
 ];
 
 describe('compactOutput', () => {
@@ -99,6 +100,40 @@ describe('compactOutput', () => {
     expect(compactOutput(coloured, 5000 + 24 + 2).skipped).toBe(0);
     const region = Buffer.from(`\x1b[2;10r${base64Lines(20_000)}`);
     expect(compactOutput(region, 5000 + 24 + 2).skipped).toBe(0);
+  });
+});
+
+describe('the plain-text scan (four bytes at a time)', () => {
+  // Bytes that end a plain run, each of a different class for the word test: C0 controls other
+  // than tab/CR/LF, ESC, DEL, a UTF-8 lead byte, and the ends of the 0x80-0xff range.
+  const special = [0x00, 0x08, 0x0b, 0x0c, 0x1b, 0x1f, 0x7f, 0x80, 0xc3, 0xff];
+
+  /** `bytes` copied to `offset` bytes into a fresh ArrayBuffer: the scan sees every alignment. */
+  function at(offset: number, bytes: Buffer): Buffer {
+    const copy = Buffer.from(new ArrayBuffer(bytes.length + 8), offset, bytes.length);
+    bytes.copy(copy);
+    return copy;
+  }
+
+  it('never skips a byte that is not plain, wherever it sits in a word, at every alignment', () => {
+    const before = Buffer.from(base64Lines(400, 76, 30));
+    const after = Buffer.from(base64Lines(3000, 76, 31));
+    for (const byte of special) {
+      for (let shift = 0; shift < 8; shift++) {
+        // Shifting the text before it moves the byte through every position of a word.
+        const data = Buffer.concat([before.subarray(shift), Buffer.from([byte]), after]);
+        const results = [0, 1, 2, 3].map((offset) => compactOutput(at(offset, data), KEEP, 16 * 1024));
+        for (const { data: out } of results) {
+          // A scan that missed the byte would take it for part of one long run with the 3,000
+          // lines after it, and cut it out with the lines that scroll away.
+          expect(out.includes(Buffer.from([byte])), `0x${byte.toString(16)} at shift ${shift}`).toBe(true);
+        }
+        expect(
+          new Set(results.map((r) => r.data.toString('latin1'))).size,
+          `alignments agree for 0x${byte.toString(16)}`,
+        ).toBe(1);
+      }
+    }
   });
 });
 

@@ -17,6 +17,7 @@
 import { Worker } from 'node:worker_threads';
 import createDebug from 'debug';
 import { OutputCompactor } from './screen-mirror/compact-output.ts';
+import { HeldOutput } from './screen-mirror/held-output.ts';
 
 const debug = createDebug('dojo:runner:pty');
 
@@ -60,8 +61,8 @@ export class ScreenMirror {
   private pending = 0;
   /** Of those, bytes posted to the worker (the rest are held). */
   private posted = 0;
-  private held: Buffer[] = [];
-  private heldBytes = 0;
+  /** Output not yet posted, copied into a store of its own (held-output.ts says why). */
+  private readonly held = new HeldOutput();
   /** Held bytes at which the next compactHeld runs. */
   private compactAt = HOLD_BYTES;
   private holdTimer: NodeJS.Timeout | null = null;
@@ -91,9 +92,9 @@ export class ScreenMirror {
         // parsing scrollback-sized pieces back to back, a core's worth of CPU the producer and the
         // socket need (measured: a quarter of a core on a base64 flood). The next post waits for
         // the hold timer, unless much is held.
-        if (this.posted === 0 && this.heldBytes >= HOLD_BYTES) {
+        if (this.posted === 0 && this.held.length >= HOLD_BYTES) {
           this.postHeld();
-        } else if (this.posted === 0 && this.held.length && !this.holdTimer) {
+        } else if (this.posted === 0 && this.held.length > 0 && !this.holdTimer) {
           this.armHoldTimer();
         }
       } else {
@@ -107,8 +108,7 @@ export class ScreenMirror {
       const pending = this.pending;
       this.pending = 0;
       this.posted = 0;
-      this.held = [];
-      this.heldBytes = 0;
+      this.held.clear();
       if (pending) this.onParsed(pending);
       for (const resolve of this.waiting.values()) resolve('');
       this.waiting.clear();
@@ -121,21 +121,20 @@ export class ScreenMirror {
       return;
     }
     this.pending += data.length;
-    this.held.push(data);
-    this.heldBytes += data.length;
-    if (this.heldBytes >= this.compactAt) {
+    this.held.append(data);
+    if (this.held.length >= this.compactAt) {
       this.compactHeld();
       // Output that cannot be skipped (colours, cursor moves) goes to an idle worker now.
-      if (this.heldBytes >= HOLD_BYTES && this.posted === 0) this.postHeld();
+      if (this.held.length >= HOLD_BYTES && this.posted === 0) this.postHeld();
     }
-    if (this.held.length && !this.holdTimer) this.armHoldTimer();
+    if (this.held.length > 0 && !this.holdTimer) this.armHoldTimer();
   }
 
   private armHoldTimer(): void {
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
       if (this.posted === 0) this.postHeld();
-      else if (this.held.length) this.armHoldTimer(); // the worker is still busy: look again later
+      else if (this.held.length > 0) this.armHoldTimer(); // the worker is still busy: look again later
     }, HOLD_MS);
     this.holdTimer.unref();
   }
@@ -143,12 +142,7 @@ export class ScreenMirror {
   /** Copies `segments` once into a buffer of its own and moves (not clones) it to the worker. */
   private post(segments: Buffer[], length: number): void {
     this.posted += length;
-    const copy = new Uint8Array(length);
-    let at = 0;
-    for (const s of segments) {
-      copy.set(s, at);
-      at += s.length;
-    }
+    const copy = HeldOutput.copy(segments, length);
     this.worker.postMessage({ type: 'write', data: copy } satisfies MirrorRequest, [copy.buffer]);
   }
 
@@ -158,10 +152,10 @@ export class ScreenMirror {
    * through the real one when posted (plain text does not change that state, so both agree).
    */
   private compactHeld(): void {
-    const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
-    const { segments, length, skipped } = this.compactor.clone().feedSegments(all, this.scrollback + this.rows + 2);
-    this.held = segments; // views of `all`: no copy until posted
-    this.heldBytes = length;
+    const { segments, length, skipped } = this.compactor
+      .clone()
+      .feedSegments(this.held.view(), this.scrollback + this.rows + 2);
+    if (skipped) this.held.replace(segments); // in place: the store is reused
     // Scan again only once the held bytes have doubled: output that cannot be skipped is not
     // rescanned on every chunk while the worker is busy.
     this.compactAt = Math.max(HOLD_BYTES, 2 * length);
@@ -173,19 +167,21 @@ export class ScreenMirror {
 
   /** Posts what was held, minus plain text the scrollback could not keep anyway. */
   private postHeld(): void {
-    if (!this.held.length) return;
-    const all = this.held.length === 1 ? (this.held[0] as Buffer) : Buffer.concat(this.held);
-    this.held = [];
-    this.heldBytes = 0;
+    if (this.held.length === 0) return;
     this.compactAt = HOLD_BYTES;
     // Lines that refill the scrollback and the screen at its current size (a resize posts first).
-    const { segments, length, skipped } = this.compactor.feedSegments(all, this.scrollback + this.rows + 2);
+    const { segments, length, skipped } = this.compactor.feedSegments(
+      this.held.view(),
+      this.scrollback + this.rows + 2,
+    );
+    // The segments are views of the store: copy them out before it is reused.
+    this.post(segments, length);
+    this.held.clear();
     if (skipped) {
       this.pending -= skipped;
       this.onParsed(skipped);
     }
-    // The rest (length = all.length - skipped) is reported parsed by the worker.
-    this.post(segments, length);
+    // The rest (length = held - skipped) is reported parsed by the worker.
   }
 
   resize(cols: number, rows: number): void {

@@ -24,6 +24,7 @@ import { CLOSE, FLOW, type ClientMessage, type ServerMessage } from '../../share
 import { stopProcesses, targetsOf, TERMINAL_MARKER, type Reaper } from '../reaper.ts';
 import { processInfo } from '../../sandbox/process-table.ts';
 import { FlowControl, type FlowCounts } from './flow-control.ts';
+import { FrameBuffers } from './frame-buffers.ts';
 import { closeReason } from './close-reason.ts';
 import { setCloseOnExec, setNonBlocking } from './close-on-exec.ts';
 import { PtyInput } from './pty-input.ts';
@@ -88,6 +89,7 @@ export class TerminalSession {
   private typed = false;
   private attachGeneration = 0;
   private batch: Buffer[] = [];
+  private readonly frames = new FrameBuffers();
   private flushTimer: NodeJS.Timeout | null = null;
   private flushImmediate: NodeJS.Immediate | null = null;
   private lastFlush = 0;
@@ -205,13 +207,18 @@ export class TerminalSession {
     if (this.batch.length === 0) return;
     this.lastFlush = performance.now();
     this.inputSinceFlush = false;
-    const data = this.batch.length === 1 ? (this.batch[0] as Buffer) : Buffer.concat(this.batch);
+    let n = 0;
+    for (const chunk of this.batch) n += chunk.length;
+    // A batch of one read goes out as it is; several are joined in a reused buffer (frame-buffers.ts).
+    const joined = this.batch.length === 1 ? null : this.frames.join(this.batch, n);
+    const data = joined ? joined.subarray(0, n) : (this.batch[0] as Buffer);
     this.batch = [];
-    const n = data.length;
     this.flow.add('mirror', n);
-    this.mirror.write(data);
+    this.mirror.write(data); // copies what it keeps
     const client = this.client;
-    if (client && client.readyState === WebSocket.OPEN) this.sendOutput(client, data);
+    const release = joined ? () => this.frames.release(joined) : undefined;
+    if (client && client.readyState === WebSocket.OPEN) this.sendOutput(client, data, release);
+    else release?.();
     this.flow.remove('batch', n);
   }
 
@@ -220,12 +227,15 @@ export class TerminalSession {
    * as unsent (until the socket has handed it to the kernel). A client may ack without reading;
    * the second count still grows then, and pauses the PTY.
    */
-  private sendOutput(ws: WebSocket, data: Buffer): void {
+  private sendOutput(ws: WebSocket, data: Buffer, release?: () => void): void {
     const n = data.length;
     const generation = this.clientGeneration;
     this.flow.add('client', n);
     this.flow.add('socket', n);
+    // The callback runs once the socket no longer needs `data` (written, or failed): only then
+    // may its buffer be reused.
     ws.send(data, { binary: true }, () => {
+      release?.();
       if (generation === this.clientGeneration) this.flow.remove('socket', n);
     });
   }

@@ -11,14 +11,29 @@
  * Lifecycle: `ensureClusterPki(dir)` creates what is missing and returns the paths; an existing
  * PKI is kept (a restarted cluster must keep trusting its own certificates and kubeconfigs).
  */
-import 'reflect-metadata';
 import { webcrypto } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import * as x509 from '@peculiar/x509';
+import type * as X509 from '@peculiar/x509';
 
-x509.cryptoProvider.set(webcrypto as Crypto);
+type X509Module = typeof X509;
+let loaded: Promise<X509Module> | undefined;
+
+/**
+ * @peculiar/x509 and its ASN.1 stack are loaded the first time a cluster's PKI is made, not with
+ * the runner: they added 100+ modules to every runner's heap, and most runs never create a
+ * cluster (a larger heap makes every full GC dearer, which the terminal's throughput felt).
+ */
+function x509Module(): Promise<X509Module> {
+  loaded ??= (async () => {
+    await import('reflect-metadata'); // the library's decorators need it loaded first
+    const x509 = await import('@peculiar/x509');
+    x509.cryptoProvider.set(webcrypto as Crypto);
+    return x509;
+  })();
+  return loaded;
+}
 
 const ALGORITHM = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
 const YEARS = 10;
@@ -85,12 +100,12 @@ async function newKeys(): Promise<KeyPair> {
   return (await webcrypto.subtle.generateKey(ALGORITHM, true, ['sign', 'verify'])) as KeyPair;
 }
 
-async function keyPem(key: CryptoKey): Promise<string> {
+async function keyPem(x509: X509Module, key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('pkcs8', key);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 
-async function publicKeyPem(key: CryptoKey): Promise<string> {
+async function publicKeyPem(x509: X509Module, key: CryptoKey): Promise<string> {
   const der = await webcrypto.subtle.exportKey('spki', key);
   return x509.PemConverter.encode(der, 'PUBLIC KEY');
 }
@@ -117,14 +132,15 @@ interface Leaf {
 }
 
 async function issue(
-  ca: { cert: x509.X509Certificate; keys: KeyPair },
+  x509: X509Module,
+  ca: { cert: X509.X509Certificate; keys: KeyPair },
   leaf: Leaf,
 ): Promise<{ cert: string; key: string }> {
   const keys = await newKeys();
   const eku: string[] = [];
   if (leaf.usage !== 'client') eku.push(x509.ExtendedKeyUsage.serverAuth);
   if (leaf.usage !== 'server') eku.push(x509.ExtendedKeyUsage.clientAuth);
-  const extensions: x509.Extension[] = [
+  const extensions: X509.Extension[] = [
     new x509.BasicConstraintsExtension(false, undefined, true),
     new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature | x509.KeyUsageFlags.keyEncipherment, true),
     new x509.ExtendedKeyUsageExtension(eku, false),
@@ -146,7 +162,7 @@ async function issue(
     signingKey: ca.keys.privateKey,
     extensions,
   });
-  return { cert: cert.toString('pem'), key: await keyPem(keys.privateKey) };
+  return { cert: cert.toString('pem'), key: await keyPem(x509, keys.privateKey) };
 }
 
 async function writeSecret(file: string, text: string): Promise<void> {
@@ -170,6 +186,7 @@ export async function ensureClusterPki(
   await mkdir(dir, { recursive: true, mode: 0o700 });
   await chmod(dir, 0o700);
 
+  const x509 = await x509Module();
   const caKeys = await newKeys();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: serial(),
@@ -188,17 +205,22 @@ export async function ensureClusterPki(
   });
   const ca = { cert: caCert, keys: caKeys };
   const [apiserver, admin, controllerManager, scheduler, etcd, etcdClient, saKeys] = await Promise.all([
-    issue(ca, { subject: 'CN=kube-apiserver', usage: 'server', dns: APISERVER_SANS.dns, ips: APISERVER_SANS.ips }),
-    issue(ca, { subject: 'CN=dojo-admin, O=system:masters', usage: 'client' }),
-    issue(ca, { subject: 'CN=system:kube-controller-manager', usage: 'client' }),
-    issue(ca, { subject: 'CN=system:kube-scheduler', usage: 'client' }),
-    issue(ca, { subject: 'CN=etcd', usage: 'both', dns: ['localhost'], ips: ['127.0.0.1'] }),
-    issue(ca, { subject: 'CN=kube-apiserver-etcd-client', usage: 'client' }),
+    issue(x509, ca, {
+      subject: 'CN=kube-apiserver',
+      usage: 'server',
+      dns: APISERVER_SANS.dns,
+      ips: APISERVER_SANS.ips,
+    }),
+    issue(x509, ca, { subject: 'CN=dojo-admin, O=system:masters', usage: 'client' }),
+    issue(x509, ca, { subject: 'CN=system:kube-controller-manager', usage: 'client' }),
+    issue(x509, ca, { subject: 'CN=system:kube-scheduler', usage: 'client' }),
+    issue(x509, ca, { subject: 'CN=etcd', usage: 'both', dns: ['localhost'], ips: ['127.0.0.1'] }),
+    issue(x509, ca, { subject: 'CN=kube-apiserver-etcd-client', usage: 'client' }),
     newKeys(),
   ]);
   await Promise.all([
     writeSecret(pki.caCert, caCert.toString('pem')),
-    writeSecret(pki.caKey, await keyPem(caKeys.privateKey)),
+    writeSecret(pki.caKey, await keyPem(x509, caKeys.privateKey)),
     writeSecret(pki.apiserverCert, apiserver.cert),
     writeSecret(pki.apiserverKey, apiserver.key),
     writeSecret(pki.adminCert, admin.cert),
@@ -211,8 +233,8 @@ export async function ensureClusterPki(
     writeSecret(pki.etcdKey, etcd.key),
     writeSecret(pki.etcdClientCert, etcdClient.cert),
     writeSecret(pki.etcdClientKey, etcdClient.key),
-    writeSecret(pki.serviceAccountKey, await keyPem(saKeys.privateKey)),
-    writeSecret(pki.serviceAccountPub, await publicKeyPem(saKeys.publicKey)),
+    writeSecret(pki.serviceAccountKey, await keyPem(x509, saKeys.privateKey)),
+    writeSecret(pki.serviceAccountPub, await publicKeyPem(x509, saKeys.publicKey)),
   ]);
   return { pki, created: true };
 }

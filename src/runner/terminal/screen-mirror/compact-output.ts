@@ -25,7 +25,42 @@ function plain(b: number): boolean {
 const PLAIN = Uint8Array.from({ length: 256 }, (_, b) => (plain(b) ? 1 : 0));
 
 const CRLF = Buffer.from('\r\n');
+
+/**
+ * Whether a 32-bit word of output may hold a byte that is not plain: one of 0x80-0xff, below 0x20
+ * (tab, CR and LF among them: the caller looks at such a word byte by byte) or 0x7f. Four bytes
+ * per test: the scan runs over every byte a flood prints, and on the runner's main thread
+ * (bench:terminal's CPU profile: the byte-at-a-time loop was its largest JavaScript cost).
+ */
+function mayHoldNonPlain(x: number): boolean {
+  const del = x ^ 0x7f7f7f7f; // a 0x7f byte becomes 0
+  return ((x & 0x80808080) | ((x - 0x20202020) & ~x & 0x80808080) | ((del - 0x01010101) & ~del & 0x80808080)) !== 0;
+}
 const ESC = 0x1b;
+
+/**
+ * The end of the run of plain bytes that starts at `i`: the index of the first byte that is not
+ * plain, or data.length. `words` is `data` as aligned 32-bit words from `wordStart` on.
+ */
+function plainRunEnd(data: Buffer, words: Int32Array, wordStart: number, i: number): number {
+  const n = data.length;
+  for (;;) {
+    // Byte by byte up to the next word boundary.
+    while (i < n && (i < wordStart || ((i - wordStart) & 3) !== 0)) {
+      if (PLAIN[data[i] as number] !== 1) return i;
+      i++;
+    }
+    let k = (i - wordStart) >> 2;
+    if (i >= n || k >= words.length) break;
+    while (k < words.length && !mayHoldNonPlain(words[k] as number)) k++;
+    i = wordStart + k * 4;
+    if (k >= words.length) break;
+    // This word may hold a byte that is not plain (often only the CR and LF of a line end).
+    for (const end = i + 4; i < end; i++) if (PLAIN[data[i] as number] !== 1) return i;
+  }
+  while (i < n && PLAIN[data[i] as number] === 1) i++;
+  return i;
+}
 
 type State = 'ground' | 'esc' | 'escIntermediate' | 'csi' | 'string' | 'stringEsc';
 
@@ -65,6 +100,14 @@ export class OutputCompactor {
   feedSegments(data: Buffer, keepLines: number): { segments: Buffer[]; length: number; skipped: number } {
     const compact = keepLines > 0;
     const n = data.length;
+    // The data as aligned 32-bit words, for the plain-run scan (a typed array needs an offset that is
+    // a multiple of 4): words[k] holds bytes wordStart + 4k .. + 3.
+    const wordStart = (4 - (data.byteOffset & 3)) & 3;
+    const words = new Int32Array(
+      data.buffer,
+      data.byteOffset + Math.min(wordStart, n),
+      Math.max(0, (n - wordStart) >> 2),
+    );
     const parts: Buffer[] = [];
     let copiedTo = 0;
     let skipped = 0;
@@ -73,7 +116,7 @@ export class OutputCompactor {
       if (this.state === 'ground' && PLAIN[data[i] as number] === 1) {
         // A run of plain text that starts in the ground state.
         const start = i;
-        while (i < n && PLAIN[data[i] as number] === 1) i++;
+        i = plainRunEnd(data, words, wordStart, i);
         if (compact && !this.scrollRegion && i - start >= this.minSkip) {
           const cut = this.cutPoint(data, start, i, keepLines);
           if (cut > 0) {
