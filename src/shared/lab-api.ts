@@ -30,6 +30,7 @@ export const stepProgressSchema = z.strictObject({
 
 export const labProgressSchema = z.strictObject({
   lab: z.string(),
+  /** Where the lab's workspace is, or will be once the terminal or a check first needs it. */
   workspace: z.string(),
   steps: z.array(stepProgressSchema),
 });

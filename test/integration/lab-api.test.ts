@@ -2,6 +2,7 @@
  * The lab API on a real runner: a real sandbox session (moto_server), checks, the hint ladder,
  * applying a solution, and progress that survives a runner restart.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -9,7 +10,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { startRunner, type StartedRunner } from '../../src/runner/runner-server.ts';
 import { allRoutes } from '../../src/runner/all-routes.ts';
 import { createRunnerContext } from '../../src/runner/runner-context.ts';
-import { distDir, labsDir } from '../../src/shared/paths.ts';
+import { distDir, labsDir, workspaceDir } from '../../src/shared/paths.ts';
 import { labProgressSchema, scriptRunSchema } from '../../src/shared/lab-api.ts';
 import { stepResultSchema } from '../../src/shared/check-result.ts';
 import { requireTool } from '../helpers/require-tool.ts';
@@ -38,6 +39,22 @@ function client(r: StartedRunner) {
 }
 
 describe('lab API', () => {
+  it('reads progress without creating a workspace (the catalog reads it for every lab)', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'dojo-lab-api-'));
+    const { r, close } = await runner(home);
+    try {
+      const res = await client(r).get('/api/labs/terraform-state/progress');
+      expect(res.status).toBe(200);
+      const progress = labProgressSchema.parse(await res.json());
+      expect(progress.workspace).toBe(workspaceDir(home, 'terraform-state'));
+      expect(progress.steps.every((s) => s.status === 'not-started')).toBe(true);
+      expect(existsSync(progress.workspace)).toBe(false);
+    } finally {
+      await close();
+      await rm(home, { recursive: true, force: true });
+    }
+  });
+
   it('checks, hints, solves, and keeps progress across a runner restart', async (ctx) => {
     requireTool(ctx, 'moto_server');
     requireTool(ctx, 'tofu');

@@ -124,15 +124,17 @@ describe('database trouble (item 3)', () => {
 
   it('logs the cause of every 500, without DEBUG', async () => {
     const home = await tempHome(cleanups);
-    // A file where the workspaces folder belongs: the progress route cannot create the workspace.
+    // A file where the workspaces folder belongs: a check cannot create the lab's workspace.
     await mkdir(home, { recursive: true });
     writeFileSync(path.join(home, 'workspaces'), 'not a folder');
     const dojo = await startDojo(home, cleanups);
-    const res = await dojo.api('/api/labs/sleepy-lab/progress');
+    const res = await dojo.api('/api/labs/sleepy-lab/steps/look-around/check', { method: 'POST' });
     expect(res.status).toBe(500);
     expect(await res.json()).toMatchObject({ error: expect.stringMatching(/see its log/) });
     await vi.waitFor(() =>
-      expect(dojo.output()).toMatch(/500 on GET \/api\/labs\/sleepy-lab\/progress: .*(ENOTDIR|EEXIST)/),
+      expect(dojo.output()).toMatch(
+        /500 on POST \/api\/labs\/sleepy-lab\/steps\/look-around\/check: .*(ENOTDIR|EEXIST)/,
+      ),
     );
     expect(await dojo.terminate()).toBe(0);
   });

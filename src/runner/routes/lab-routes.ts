@@ -23,6 +23,7 @@ import { REBUILD_LABEL } from '../../shared/lab-api.ts';
 import type { StepResult } from '../../shared/check-result.ts';
 import { sandboxDataDir } from '../../sandbox/sandbox-persistence.ts';
 import { existsSync } from 'node:fs';
+import { workspaceDir } from '../../shared/paths.ts';
 import { mkdir, rename } from 'node:fs/promises';
 import { HttpError, sendJson } from '../http-helpers.ts';
 import type { Route } from '../runner-server.ts';
@@ -176,10 +177,11 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
       path: '/api/labs/:lab/progress',
       handler: async ({ res, params }) => {
         const l = await lab(params['lab']);
-        const workspace = await ensureWorkspace(l, ctx.dojoHome);
+        // Read only: the catalog asks this of every lab, and reading must not create a workspace
+        // for labs the learner never opened. The terminal, a check or a step script creates it.
         const body: LabProgress = {
           lab: l.id,
-          workspace,
+          workspace: workspaceDir(ctx.dojoHome, l.id),
           steps: store.forLab(
             l.id,
             l.manifest.steps.map((s) => s.id),
