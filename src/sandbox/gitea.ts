@@ -37,6 +37,8 @@ export const GITEA_VERSION = '1.27.3';
 /** The release image for the docker provider (same version as the Go module build). */
 export const GITEA_IMAGE = `docker.gitea.com/gitea:${GITEA_VERSION}-rootless`;
 export const GITEA_IMAGE_VARIABLE = 'DOJO_GITEA_IMAGE';
+/** SQLite's busy timeout for the lab's Gitea (app.ini [database] SQLITE_TIMEOUT; Gitea's default is 500). */
+const GITEA_SQLITE_TIMEOUT_MS = 20_000;
 export const GITEA_ADMIN = 'dojo-admin';
 
 export const GITEA_INSTALL_HINT =
@@ -139,6 +141,10 @@ APP_DATA_PATH = ${path.join(d, 'data')}
 DB_TYPE = sqlite3
 PATH = ${path.join(d, 'data', 'gitea.db')}
 SQLITE_JOURNAL_MODE = WAL
+; How long a write waits for SQLite's lock (Gitea's default, 500 ms, is short on a loaded 2-core
+; machine: a push's follow-up work, such as moving a pull request to its new head, fails with
+; "database is locked" and is not retried, while the pipeline writes statuses and comments).
+SQLITE_TIMEOUT = ${GITEA_SQLITE_TIMEOUT_MS}
 
 [repository]
 ROOT = ${path.join(d, 'repositories')}
@@ -369,6 +375,7 @@ async function startGiteaContainer(o: GiteaOptions): Promise<StartedGitea> {
       .withExposedPorts({ container: 3000, host: port })
       .withEnvironment({
         GITEA__database__DB_TYPE: 'sqlite3',
+        GITEA__database__SQLITE_TIMEOUT: String(GITEA_SQLITE_TIMEOUT_MS),
         GITEA__security__INSTALL_LOCK: 'true',
         GITEA__server__ROOT_URL: url,
         GITEA__server__DISABLE_SSH: 'true',
