@@ -16,6 +16,7 @@ import { dojoHome as defaultDojoHome } from '../shared/paths.ts';
 import {
   deleteProcessCluster,
   listProcessClusters,
+  type ClusterSummary,
   ProcessCluster,
   stopProcessCluster,
 } from '../sandbox/process-cluster.ts';
@@ -78,7 +79,7 @@ export async function clusterCommand(args: string[]): Promise<number> {
   const choice = await selectProvider();
 
   if (action === 'list') {
-    const clusters =
+    const clusters: (ClusterSummary | { name: string; state: string })[] =
       choice.provider === 'process'
         ? listProcessClusters(home())
         : (await new KindCli().list()).filter((n) => n.startsWith('dojo-')).map((n) => ({ name: n, state: 'running' }));
@@ -86,7 +87,13 @@ export async function clusterCommand(args: string[]): Promise<number> {
     else if (!clusters.length) console.log(`No clusters (${choice.provider} provider, DOJO_HOME ${home()}).`);
     else
       for (const c of clusters)
-        console.log(`${c.name.padEnd(20)} ${c.state}${'server' in c && c.server ? `  ${c.server}` : ''}`);
+        console.log(
+          `${c.name.padEnd(20)} ${c.state}${'server' in c && c.server ? `  ${c.server}` : ''}${
+            'kubeconfig' in c && c.down.length
+              ? `  (not running: ${c.down.join(', ')}; logs in ${path.join(path.dirname(c.kubeconfig), 'logs')}; "dojo cluster create ${c.name}" restarts it)`
+              : ''
+          }`,
+        );
     return 0;
   }
 

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import createDebug from 'debug';
 import { freePort, portIsFree } from './free-port.ts';
+import { listensOn } from './listening-sockets.ts';
 import {
   findProcessBinaries,
   PROCESS_INSTALL_HINT,
@@ -441,30 +442,44 @@ export class StartedProcessCluster implements AsyncDisposable {
       this.spawn('kwok', need('kwok'), kwokArgs(l), childEnv),
     ]);
     // The controller-manager and scheduler serve /healthz with their own self-signed certificate:
-    // readiness is "answers at all" on that port, which a plain TCP connect proves.
-    const listening = (port: number) =>
-      new Promise<boolean>((resolve) => {
+    // readiness is "listens on its port". Not "something answers there": a port another program
+    // held answered for a scheduler that then died of "address already in use" (seen in CI as a
+    // cluster reported made but "partly running"). /proc says who holds it; elsewhere a connect.
+    const listening = (component: RunningComponent, port: number) => {
+      const own = listensOn(component.pid, port);
+      if (own !== null) return Promise.resolve(own);
+      return new Promise<boolean>((resolve) => {
         const s = net.connect(port, '127.0.0.1', () => {
           s.destroy();
           resolve(true);
         });
         s.on('error', () => resolve(false));
       });
+    };
     const nodeName = `${l.name}-node`;
     await Promise.all([
       waitReady(
         cm,
         `the controller-manager on 127.0.0.1:${l.ports.controllerManager}`,
-        () => listening(l.ports.controllerManager),
+        () => listening(cm, l.ports.controllerManager),
         wait,
       ),
-      waitReady(scheduler, `the scheduler on 127.0.0.1:${l.ports.scheduler}`, () => listening(l.ports.scheduler), wait),
+      waitReady(
+        scheduler,
+        `the scheduler on 127.0.0.1:${l.ports.scheduler}`,
+        () => listening(scheduler, l.ports.scheduler),
+        wait,
+      ),
       (async () => {
         await api.ensure('/api/v1/nodes', JSON.parse(fakeNodeManifest(nodeName)));
         await waitReady(
           kwok,
           `kwok to make Node ${nodeName} Ready`,
-          async () => nodeReady(await api.request('GET', `/api/v1/nodes/${nodeName}`)),
+          // And kwok holds its own port: it marks the node before it binds, so a port taken by
+          // another program would end it right after "ready".
+          async () =>
+            nodeReady(await api.request('GET', `/api/v1/nodes/${nodeName}`)) &&
+            (listensOn(kwok.pid, l.ports.kwok) ?? true),
           wait,
         );
       })(),
@@ -520,6 +535,8 @@ function nodeReady(answer: { status: number; body: string }): boolean {
 export interface ClusterSummary {
   name: string;
   state: 'running' | 'stopped' | 'partly running';
+  /** Control-plane processes not running while others are ("partly running"): what to look at. */
+  down: string[];
   server: string | null;
   kubeconfig: string;
   labels: Record<string, string>;
@@ -543,10 +560,11 @@ export function listProcessClusters(dojoHome: string): ClusterSummary[] {
     const record = readClusterRecord(dojoHome, name);
     if (!record) continue;
     const live = runningComponents(record);
-    const cpUp = CONTROL_PLANE.filter((c) => live.some((l) => l.component === c)).length;
+    const down = live.length ? CONTROL_PLANE.filter((c) => !live.some((l) => l.component === c)) : [];
     out.push({
       name,
-      state: cpUp === CONTROL_PLANE.length ? 'running' : live.length ? 'partly running' : 'stopped',
+      state: !down.length && live.length ? 'running' : live.length ? 'partly running' : 'stopped',
+      down: [...down],
       server: record.ports['apiserver'] ? `https://127.0.0.1:${record.ports['apiserver']}` : null,
       kubeconfig: path.join(clusterDir(dojoHome, name), 'kubeconfig'),
       labels: record.labels,

@@ -20,9 +20,10 @@ import { GitServer, type StartedGitServer } from '../../src/sandbox/git-server.t
 import { Kubectl } from '../../src/sandbox/kubectl.ts';
 import { findProcessBinaries, processProviderProblem } from '../../src/sandbox/process-binaries.ts';
 import { toolEnv } from '../../src/sandbox/which.ts';
-import { listeningAddresses } from '../helpers/listening-sockets.ts';
+import { listeningAddresses } from '../../src/sandbox/listening-sockets.ts';
 import { requireProcessProvider } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { clusterProcessReport } from '../helpers/cluster-diagnosis.ts';
 
 /** The parts of an Application's status these probes read. */
 interface AppStatus {
@@ -181,36 +182,7 @@ async function eventually<T>(
  * this file (pods never Ready), with nothing left to look at afterwards.
  */
 async function clusterDiagnosis(): Promise<string> {
-  const lines: string[] = [];
-  try {
-    const record = JSON.parse(await readFile(path.join(homeDir.path, 'clusters', 'argo', 'cluster.json'), 'utf8')) as {
-      components: { component: string; pid: number }[];
-    };
-    for (const c of record.components) {
-      let alive = true;
-      try {
-        process.kill(c.pid, 0);
-      } catch {
-        alive = false;
-      }
-      lines.push(`${c.component} pid ${c.pid}: ${alive ? 'running' : 'NOT running'}`);
-      if (!alive) {
-        const log = await readFile(
-          path.join(homeDir.path, 'clusters', 'argo', 'logs', `${c.component}.log`),
-          'utf8',
-        ).catch(() => '(no log)');
-        lines.push(
-          ...log
-            .trimEnd()
-            .split('\n')
-            .slice(-15)
-            .map((l) => `    ${l}`),
-        );
-      }
-    }
-  } catch (err) {
-    lines.push(`no cluster record: ${(err as Error).message}`);
-  }
+  const lines = [clusterProcessReport(homeDir.path, ['argo'])];
   lines.push(
     await kubectl()
       .run(['get', 'nodes,deployments,replicasets,pods', '-A', '-o', 'wide'])

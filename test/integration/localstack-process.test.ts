@@ -11,7 +11,7 @@ import { startAwsEmulator, type StartedAwsEmulator } from '../../src/sandbox/aws
 import { localStackPython } from '../../src/sandbox/localstack-process.ts';
 import { processInfo } from '../../src/sandbox/process-table.ts';
 import { emulatorClients } from '../helpers/aws-clients.ts';
-import { listeningAddresses } from '../helpers/listening-sockets.ts';
+import { listeningAddresses } from '../../src/sandbox/listening-sockets.ts';
 import { requireLocalStackProcess } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
 

@@ -25,6 +25,7 @@ import { toolEnv } from '../../src/sandbox/which.ts';
 import { labsDir } from '../../src/shared/paths.ts';
 import { requireProcessProvider, requireTool } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { clusterProcessReport } from '../helpers/cluster-diagnosis.ts';
 
 const home = await tempDir('multi-env');
 let started: StartedSandbox | undefined;
@@ -99,7 +100,10 @@ describe('the multi-env sandbox on the process provider', () => {
     const provisionSeconds = (Date.now() - t0) / 1000;
     const registered = await run('solution/register-clusters.sh');
     expect(registered.exitCode, registered.all).toBe(0);
-    expect(environmentClusters(home.path).map((c) => [c.name, c.state])).toEqual([
+    expect(
+      environmentClusters(home.path).map((c) => [c.name, c.state]),
+      clusterProcessReport(home.path),
+    ).toEqual([
       ['dev', 'running'],
       ['prod', 'running'],
       ['staging', 'running'],

@@ -9,6 +9,7 @@ import { X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { execa } from 'execa';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   deleteProcessCluster,
@@ -19,9 +20,10 @@ import {
 import { findProcessBinaries } from '../../src/sandbox/process-binaries.ts';
 import { Kubectl } from '../../src/sandbox/kubectl.ts';
 import { isRunning } from '../../src/sandbox/process-cluster/supervised-process.ts';
-import { listeningAddresses } from '../helpers/listening-sockets.ts';
+import { listeningAddresses } from '../../src/sandbox/listening-sockets.ts';
 import { requireProcessProvider } from '../helpers/require-tool.ts';
 import { tempDir } from '../helpers/temp-dir.ts';
+import { repoRoot } from '../../src/shared/paths.ts';
 
 const homeDir = await tempDir('process-cluster');
 const home = homeDir.path;
@@ -134,6 +136,29 @@ describe('process cluster', () => {
     expect(dev.kind).toBe('restarted');
     expect(dev.server).toBe(server);
     expect(await readFile(dev.pki.caCert, 'utf8')).toBe(caBefore);
+    const cm = (await kubectl(dev).get('configmap', 'keep-me', 'default')) as { data?: Record<string, string> } | null;
+    expect(cm?.data).toEqual({ team: 'web' });
+  });
+
+  it('names a dead control-plane process in "dojo cluster list", and create restarts the cluster whole', async (ctx) => {
+    requireProcessProvider(ctx);
+    const scheduler = dev.components.find((c) => c.component === 'kube-scheduler');
+    expect(scheduler).toBeDefined();
+    process.kill(scheduler?.pid ?? 0, 'SIGKILL');
+    await waitFor('the scheduler to be gone', async () => !isRunning(scheduler ?? { pid: 0, startTime: '' }));
+    const summary = listProcessClusters(home).find((c) => c.name === 'dev');
+    expect([summary?.state, summary?.down]).toEqual(['partly running', ['kube-scheduler']]);
+    const listed = await execa(process.execPath, [path.join(repoRoot, 'bin', 'dojo.mjs'), 'cluster', 'list'], {
+      env: { DOJO_HOME: home, DOJO_PROVIDER: 'process' },
+    });
+    expect(listed.stdout).toMatch(
+      /^dev +partly running +https:\/\/127\.0\.0\.1:\d+ +\(not running: kube-scheduler; logs in .*clusters\/dev\/logs; "dojo cluster create dev" restarts it\)$/m,
+    );
+
+    dev = await new ProcessCluster({ name: 'dev', dojoHome: home }).start();
+    started.push(dev);
+    expect(dev.kind).toBe('restarted');
+    expect(listProcessClusters(home).find((c) => c.name === 'dev')?.state).toBe('running');
     const cm = (await kubectl(dev).get('configmap', 'keep-me', 'default')) as { data?: Record<string, string> } | null;
     expect(cm?.data).toEqual({ team: 'web' });
   });

@@ -1,7 +1,8 @@
 /**
  * The TCP addresses a process listens on, read from /proc (Linux): its socket inodes from
- * /proc/<pid>/fd, matched against the LISTEN rows of /proc/net/tcp and tcp6. Used to prove that
- * every sandbox listener binds 127.0.0.1, without trusting the flags we passed.
+ * /proc/<pid>/fd, matched against the LISTEN rows of /proc/net/tcp and tcp6. The tests use it to
+ * prove that every sandbox listener binds 127.0.0.1 without trusting the flags we passed; the
+ * cluster's readiness probes use it to know that the port answering is held by *our* process.
  */
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
@@ -53,4 +54,13 @@ export function listeningAddresses(pid: number): { address: string; port: number
     }
   }
   return out;
+}
+
+/**
+ * Whether process `pid` itself listens on TCP `port`: true or false on Linux; null elsewhere (no
+ * /proc), where the caller falls back to "something answers on the port".
+ */
+export function listensOn(pid: number, port: number): boolean | null {
+  if (process.platform !== 'linux') return null;
+  return listeningAddresses(pid).some((a) => a.port === port);
 }
