@@ -18,6 +18,7 @@ import { clauseStarts, negationScopes } from './answer-analysis/negation-scope.t
 import { sentenceKinds } from './answer-analysis/sentence-kind.ts';
 import { loadTagger, tagsFor, type Tagger } from './answer-analysis/part-of-speech.ts';
 import { answerTokens, normalizeWord, type AnswerToken } from './talking-point-matcher/answer-tokens.ts';
+import { markIdioms } from './talking-point-matcher/idioms.ts';
 import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
 
 export interface AnalysedWord extends AnswerToken {
@@ -31,6 +32,8 @@ export interface AnalysedWord extends AnswerToken {
   clause: number;
   /** Indexes of the negation cues whose scope covers this word (empty: asserted). */
   deniedBy: number[];
+  /** Norms an idiom makes this word say too ("check it in": `commit`; ./talking-point-matcher/idioms.ts). */
+  aliases?: string[];
 }
 
 export interface AnalysedSentence {
@@ -114,6 +117,7 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
     if (CONTRACTED_VERB.test(t.word) && tags[i]?.pos !== 'VERB') t.pos = 'AUX';
   });
   const words = canonicalTokens(tagged) as AnalysedWord[];
+  markIdioms(words);
   joinFrontedPhrases(text, words);
   const starts = clauseStarts(words);
   let clause = -1;

@@ -113,7 +113,12 @@ export function compilePhrase(text: string): CompiledPhrase {
 function same(word: AnalysedWord | undefined, norm: string): boolean {
   if (word === undefined) return false;
   if (norm === ANY_NUMBER) return /^\d/u.test(word.norm) || word.pos === 'NUM' || NUMBER_WORDS.has(word.word);
-  return word.norm === norm || word.lemmaNorm === norm || word.parts?.includes(norm) === true;
+  return (
+    word.norm === norm ||
+    word.lemmaNorm === norm ||
+    word.parts?.includes(norm) === true ||
+    word.aliases?.includes(norm) === true
+  );
 }
 
 /** Where alternative `alt` matches starting at word i of the segment [i, limit): the last index used. */
@@ -218,6 +223,7 @@ function vocabulary(analysis: AnswerAnalysis): Set<string> {
       if (next) v?.add(w.norm + next.norm);
       if (same(w, ANY_NUMBER)) v?.add(ANY_NUMBER);
       for (const part of w.parts ?? []) v?.add(part);
+      for (const alias of w.aliases ?? []) v?.add(alias);
     });
     vocabularies.set(analysis, v);
   }

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { loadAnswerAnalyzer } from '../../src/interview/answer-analysis.ts';
+import { matchTalkingPoints, type MatchablePoint } from '../../src/interview/talking-point-matcher.ts';
+
+const analyzer = await loadAnswerAnalyzer();
+
+function status(answer: string, point: MatchablePoint): string {
+  return matchTalkingPoints(analyzer.analyze(answer), [point])[0]!.status;
+}
+
+describe('talking-point matching: everyday idioms say the verb a phrase asks for', () => {
+  const commit: MatchablePoint = {
+    id: 'commit',
+    point: 'Commit the lock file',
+    match: ['commit it|file|lockfile|git'],
+  };
+
+  it.each([
+    'Check it in.',
+    'The lock file is checked in with the code.',
+    'Yes, it goes into Git.',
+    'Put the lock file in the repo.',
+    'We push it to Git like everything else.',
+    'Add it to version control.',
+  ])('reads "%s" as committing', (answer) => {
+    expect(status(answer, commit)).toBe('hit');
+  });
+
+  it.each(['We check in CI that the file is valid.', 'We went to version 5 of the file.', 'Check it carefully.'])(
+    'does not read "%s" as committing',
+    (answer) => {
+      expect(status(answer, commit)).toBe('missed');
+    },
+  );
+
+  it('keeps a denied idiom a denial', () => {
+    expect(status("We never checked it in, so it isn't in Git.", commit)).toBe('negated');
+  });
+
+  it('reads undo, back out, stamp out, blow away and keep … matching as revert, create, delete and reconcile', () => {
+    const revert: MatchablePoint = { id: 'r', point: 'Revert in Git', match: ['git revert'] };
+    expect(status('Undo it in the repository and let Argo CD sync.', revert)).toBe('hit');
+    const backOut: MatchablePoint = { id: 'b', point: 'Revert the commit', match: ['revert commit'] };
+    expect(status('We backed the bad commit out.', backOut)).toBe('hit');
+    const create: MatchablePoint = { id: 'c', point: 'Create one per cluster', match: ['create copy|application'] };
+    expect(status('Argo CD stamps out a copy per cluster.', create)).toBe('hit');
+    const del: MatchablePoint = { id: 'd', point: 'Delete the bucket', match: ['delete bucket'] };
+    expect(status('The apply blew the bucket away.', del)).toBe('hit');
+    const reconcile: MatchablePoint = { id: 'k', point: 'Reconcile continuously', match: ['reconcile cluster|state'] };
+    expect(status('A controller like Flux keeps the cluster matching Git.', reconcile)).toBe('hit');
+    expect(status('A controller keeps the cluster small.', reconcile)).toBe('missed');
+  });
+
+  it('lets a verb-particle compound meet the verb ("the rollout doesn\'t happen" = "never rolls out")', () => {
+    const point: MatchablePoint = { id: 'p', point: 'Nothing rolls out', match: ['never|not roll|deploy'] };
+    expect(status("If it fails, the rollout doesn't happen.", point)).toBe('hit');
+  });
+});
