@@ -34,6 +34,11 @@ export interface AnalysedWord extends AnswerToken {
   deniedBy: number[];
   /** Norms an idiom makes this word say too ("check it in": `commit`; ./talking-point-matcher/idioms.ts). */
   aliases?: string[];
+  /**
+   * In a fronted contrast ("Unlike CloudFormation, nothing rolls back on its own"): what the main clause
+   * denies, the contrast asserts of what it names.
+   */
+  contrast?: boolean;
 }
 
 export interface AnalysedSentence {
@@ -69,7 +74,7 @@ const VERBS = new Set(['VERB', 'AUX']);
 const CONTRACTED_VERB = /^(?:i|we|you|they|he|she|it|that|there|what|who|here|where)['’](?:s|re|ve|ll|d|m)$/u;
 
 /** Words that open a fronted adverbial phrase: "Before plan and apply, Terraform takes the lock". */
-const FRONTING = new Set(['before', 'after', 'during', 'when', 'while', 'once', 'in', 'on', 'at', 'for', 'with', 'since', 'if']);
+const FRONTING = new Set(['before', 'after', 'during', 'when', 'while', 'once', 'in', 'on', 'at', 'for', 'with', 'since', 'if', 'unlike']);
 
 /**
  * A short phrase that opens a sentence with a preposition and ends at a comma belongs to the clause
@@ -92,6 +97,7 @@ function joinFrontedPhrases(text: string, words: AnalysedWord[]): void {
     for (let k = i; k <= j; k++) {
       const x = words[k];
       if (x) x.segment = next.segment;
+      if (x && w.word === 'unlike') x.contrast = true;
     }
     i = j;
   }

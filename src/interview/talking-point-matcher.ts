@@ -259,19 +259,89 @@ interface Found {
   end: number;
   role: Role;
   cue: AnalysedWord | undefined;
+  /** A negation this claim states rather than suffers ("doesn't" in "restoring state doesn't undo…"). */
+  asserts: AnalysedWord[];
 }
 
-function roleOf(analysis: AnswerAnalysis, occ: Occurrence, term: boolean): { role: Role; cue: AnalysedWord | undefined } {
+/** Words that make a clause someone's denial of what they did ("we didn't", "I never", "our team has no"). */
+const FIRST_PERSON = new Set(['i', 'we', 'me', 'us', 'my', 'our', 'ours', 'myself', 'ourselves']);
+const NEGATION_WORDS = new Set(['not', 'no', 'never', 'nothing', 'nobody', 'none', 'cannot', 'without', 'neither', 'nor']);
+
+const negatedOf = new Map<string, Set<string>>();
+
+/**
+ * The content norms of the clauses of a point's description (and `point` text) that deny something
+ * ("Destroyed resources do not come back", "CI does not push into the cluster"): the point's own idea
+ * is negative there. Memoised.
+ */
+function negatedIdea(point: MatchablePoint): Set<string> {
+  const text = `${point.description ?? ''}. ${point.point}`;
+  let out = negatedOf.get(text);
+  if (!out) {
+    out = new Set<string>();
+    for (const clause of text.split(/[.;:,()]|\s(?:but|so|because|while|whereas)\s/u)) {
+      const tokens = answerTokens(clause);
+      if (!tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm))) continue;
+      for (const t of canonicalTokens(tokens)) {
+        if (!t.negation && !STOP.has(t.word) && t.word.length > 2) out.add(t.norm);
+      }
+    }
+    negatedOf.set(text, out);
+  }
+  return out;
+}
+
+/**
+ * A denial that states the point: the point's idea is itself a denial ("a rollback does not undo
+ * data"), the answer's denied words are that idea's words, and the denial is not someone saying what
+ * they did not do ("we didn't", "I never"): "if it fails, the rollout doesn't happen", "nothing rolls
+ * back on its own", "deleting the commit doesn't un-leak it".
+ */
+function statesNegativeIdea(analysis: AnswerAnalysis, occ: Occurrence, cue: number, point: MatchablePoint): boolean {
+  const idea = negatedIdea(point);
+  if (idea.size === 0) return false;
+  const words = analysis.words;
+  // "there was no scheduled plan" denies that a thing existed: a practice, not a negative idea.
+  if (words[cue]?.word === 'no') return false;
+  // The denied predicate must be the idea's: "promotion wasn't painful" shares only the subject with
+  // "promotion is not built in".
+  const shared = [...occ.used].filter((k) => {
+    const w = words[k];
+    return w !== undefined && !w.negation && !STOP.has(w.word) && (idea.has(w.norm) || idea.has(w.lemmaNorm));
+  });
+  if (shared.length < 2 || !shared.some((k) => /^(?:VERB|ADJ|ADV|ADP)$/u.test(words[k]?.pos ?? ''))) return false;
+  const clause = words[cue]?.clause;
+  for (let k = cue - 1; k >= 0 && words[k]?.clause === clause; k--) {
+    if (FIRST_PERSON.has(words[k]?.word ?? '')) return false;
+  }
+  for (let k = cue + 1; k < words.length && words[k]?.clause === clause && k <= cue + 2; k++) {
+    if (FIRST_PERSON.has(words[k]?.word ?? '')) return false;
+  }
+  return true;
+}
+
+function roleOf(
+  analysis: AnswerAnalysis,
+  occ: Occurrence,
+  term: boolean,
+  point?: MatchablePoint,
+): { role: Role; cue: AnalysedWord | undefined; waived?: AnalysedWord } {
   const words = analysis.words;
   // Denied when a word of the phrase is under a denial that is not part of the phrase itself.
+  // "Unlike CloudFormation, nothing rolls back on its own" says CloudFormation rolls back: a phrase
+  // that names the contrast is asserted by the main clause's denial.
+  const contrasted = [...occ.used].some((k) => words[k]?.contrast === true);
+  let waived: AnalysedWord | undefined;
   for (const k of occ.used) {
-    const cue = words[k]?.deniedBy.find((x) => !occ.used.has(x));
-    if (cue !== undefined) return { role: 'denied', cue: words[cue] };
+    const cue = words[k]?.deniedBy.find((x) => !occ.used.has(x) && !(contrasted && words[x]?.contrast !== true));
+    if (cue === undefined) continue;
+    if (point && !term && statesNegativeIdea(analysis, occ, cue, point)) waived = words[cue];
+    else return { role: 'denied', cue: words[cue] };
   }
   const sentence = analysis.sentences.find((s) => s.first <= occ.first && occ.first <= s.last);
   if (sentence?.list) return { role: 'listed', cue: undefined };
   if (sentence?.fragment) return { role: 'fragment', cue: undefined };
-  return { role: term ? 'name' : 'claim', cue: undefined };
+  return { role: term ? 'name' : 'claim', cue: undefined, waived };
 }
 
 const STOP = new Set(
@@ -374,9 +444,17 @@ function findMentions(analysis: AnswerAnalysis, point: MatchablePoint): Found[] 
   const look = (phrases: readonly string[], term: boolean) => {
     for (const phrase of phrases) {
       for (const occ of occurrences(analysis, compilePhrase(phrase))) {
-        const { role, cue } = roleOf(analysis, occ, term);
+        const { role, cue, waived } = roleOf(analysis, occ, term, point);
         const start = words[occ.first]?.start ?? 0;
-        found.push({ phrase, occ, start, end: words[occ.last]?.end ?? start, role, cue });
+        const asserts: AnalysedWord[] = [];
+        if (role === 'claim') {
+          for (const k of occ.used) {
+            const w = words[k];
+            if (w && (w.negation || w.norm === 'not')) asserts.push(w);
+          }
+          if (waived) asserts.push(waived);
+        }
+        found.push({ phrase, occ, start, end: words[occ.last]?.end ?? start, role, cue, asserts });
       }
     }
   };
@@ -394,10 +472,14 @@ export function matchTalkingPoints(
   points: readonly MatchablePoint[],
   question = '',
 ): PointResult[] {
-  const founds = points.map((point) => findMentions(analysis, point));
+  // A negation that some point's claim states ("restoring state doesn't undo the infrastructure")
+  // denies nothing for the other points: their words in that clause are not shown as denied.
+  const mentioned = points.map((point) => findMentions(analysis, point));
+  const asserting = new Set(mentioned.flat().flatMap((f) => f.asserts));
+  const founds = mentioned.map((found) => found.filter((f) => f.role !== 'denied' || !f.cue || !asserting.has(f.cue)));
   // Negations already read as denying some point's phrase are explained; the others may deny a
   // point in other words (./talking-point-matcher/denied-ideas.ts).
-  const explained = new Set(founds.flat().flatMap((f) => (f.role === 'denied' && f.cue ? [f.cue] : [])));
+  const explained = new Set([...asserting, ...founds.flat().flatMap((f) => (f.role === 'denied' && f.cue ? [f.cue] : []))]);
   const denials = deniedIdeas(analysis, points, { question, explained });
   return points.map((point, p) => {
     const found = founds[p] ?? [];

@@ -56,3 +56,49 @@ describe('talking-point matching: everyday idioms say the verb a phrase asks for
     expect(status("If it fails, the rollout doesn't happen.", point)).toBe('hit');
   });
 });
+
+describe('talking-point matching: a negation that states the point', () => {
+  it('reads "Unlike X, nothing …" as saying X does it', () => {
+    const point: MatchablePoint = {
+      id: 'cfn',
+      point: 'CloudFormation rolls back failed updates automatically',
+      match: ['cloudformation roll|rollback'],
+    };
+    expect(status('Unlike CloudFormation, nothing rolls back on its own.', point)).toBe('hit');
+    expect(status('Unlike CloudFormation, Terraform does not roll back a failed apply.', point)).toBe('hit');
+    expect(status('CloudFormation does not roll back here.', point)).toBe('negated');
+  });
+
+  it("counts a denial worded as the point's own negative idea, unless someone denies doing it", () => {
+    const point: MatchablePoint = {
+      id: 'gone',
+      point: 'Destroyed resources do not come back',
+      description: 'Destroyed resources do not come back with their data',
+      match: ['destroyed resource|database come|comes back'],
+    };
+    expect(status('A destroyed database never comes back, whatever you revert.', point)).toBe('hit');
+    expect(status('We never destroyed a database that had to come back.', point)).toBe('negated');
+    const positive: MatchablePoint = {
+      ...point,
+      point: 'Destroyed resources come back from backups',
+      description: 'Destroyed resources come back from backups',
+    };
+    expect(status('A destroyed database never comes back, whatever you revert.', positive)).toBe('negated');
+  });
+
+  it("does not show another point as denied by a negation that a point's claim states", () => {
+    const points: MatchablePoint[] = [
+      { id: 'restore', point: 'Restore the previous state version', match: ['restore|restoring state'] },
+      {
+        id: 'infra',
+        point: 'Restoring state does not undo infrastructure changes',
+        match: ['not undo infrastructure|changes'],
+      },
+    ];
+    const r = matchTalkingPoints(
+      analyzer.analyze("Restoring the old state doesn't undo the infrastructure changes."),
+      points,
+    );
+    expect(r.map((p) => p.status)).toEqual(['missed', 'hit']);
+  });
+});

@@ -68,9 +68,9 @@ describe('talking-point matching: negation', () => {
     };
     expect(status('I would never pass -lock=false on shared state.', point)).toBe('hit');
     expect(status("Don't pass -lock=false to apply.", point)).toBe('hit');
-    // The phrase's words must stay close: here "don't" is too far from -lock=false to be part of it,
-    // so it reads as a denial. Entries list the phrasings they expect.
-    expect(status("Don't ever run an apply with -lock=false.", point)).toBe('negated');
+    // "don't" is too far from -lock=false to be part of the phrase, but the point's idea is itself a
+    // denial ("never pass -lock=false") and nobody says what they did not do: the advice is the point.
+    expect(status("Don't ever run an apply with -lock=false.", point)).toBe('hit');
     expect(status('Some teams use -lock=false in CI.', point)).toBe('hit');
     expect(status('Locking is on by default.', point)).toBe('missed');
   });

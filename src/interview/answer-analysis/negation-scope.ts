@@ -19,6 +19,8 @@ import { CLAUSE_WORDS, type AnswerToken } from '../talking-point-matcher/answer-
 interface Word extends AnswerToken {
   pos: string;
   lemma: string;
+  /** In a fronted "Unlike X," phrase: a clause of its own. */
+  contrast?: boolean;
 }
 
 const NEGATIONS = new Set([
@@ -114,6 +116,8 @@ export function clauseStarts(words: readonly Word[]): boolean[] {
     if (i === 0) return true;
     if (w.breakBefore === 'sentence' || w.breakBefore === 'strong' || w.breakBefore === 'clause-word') return true;
     if (HARD_WORDS.has(w.word) || CLAUSE_WORDS.has(w.word)) return true;
+    // "Unlike CloudFormation, nothing rolls back": the main clause's denial does not reach the contrast.
+    if (words[i - 1]?.contrast === true && !w.contrast) return true;
     // ", since nobody on the team writes TypeScript": a reason of its own (", since 1.7" and ", since
     // then" are times).
     if (w.word === 'since' && w.breakBefore === 'comma') {
