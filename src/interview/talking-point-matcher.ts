@@ -259,6 +259,8 @@ interface Found {
   end: number;
   role: Role;
   cue: AnalysedWord | undefined;
+  /** For a named term counted as a claim: the description's words its sentence says. */
+  explained?: string[];
   /** A negation this claim states rather than suffers ("doesn't" in "restoring state doesn't undo…"). */
   asserts: AnalysedWord[];
 }
@@ -385,6 +387,27 @@ function closestSentence(analysis: AnswerAnalysis, description: string): { text:
   return best;
 }
 
+/** A named term is explained when its sentence also says this share of the description's key words (at least two). */
+const EXPLAINED_SHARE = 0.4;
+
+/**
+ * A term named in a sentence that also says what it does, in the description's words: "The pipeline
+ * authenticates with OIDC, read-only for plans, a separate role with write access for applies" names
+ * `OIDC` and says read-only, role, plan, write, apply. Returns the description words it says.
+ */
+function explainedName(analysis: AnswerAnalysis, f: Found, description: string): string[] | null {
+  const wanted = contentNorms(description);
+  if (wanted.length < 3) return null;
+  const sentence = analysis.sentences.find((s) => s.first <= f.occ.first && f.occ.first <= s.last);
+  if (!sentence || sentence.list || sentence.fragment || sentence.denied) return null;
+  const here = analysis.words
+    .slice(sentence.first, sentence.last + 1)
+    .filter((w, k) => w.deniedBy.length === 0 && !f.occ.used.has(sentence.first + k));
+  const shared = wanted.filter((n) => here.some((w) => same(w, n)));
+  if (shared.length < 2 || shared.length / wanted.length < EXPLAINED_SHARE) return null;
+  return [...new Set(here.filter((w) => shared.some((n) => same(w, n))).map((w) => w.word))];
+}
+
 /**
  * A phrase as a learner reads it: a class by its head word (`~delete` → delete) and, among
  * alternatives, `single_line` as two words (identifiers such as `use_lockfile` stay as written).
@@ -410,6 +433,9 @@ function reasonFor(
   const gist = point.description ?? point.point;
   if (status === 'hit') {
     const f = found.find((x) => x.role === 'claim');
+    if (f?.explained) {
+      return `Counted: you named ${said(f)} and said what it does in the same sentence (${f.explained.join(', ')}).`;
+    }
     return f ? `Counted: ${said(f)} matches “${shown(f.phrase)}” in a sentence that states it.` : 'Counted.';
   }
   if (status === 'negated') {
@@ -479,7 +505,7 @@ export function matchTalkingPoints(
   const founds = mentioned.map((found) => found.filter((f) => f.role !== 'denied' || !f.cue || !asserting.has(f.cue)));
   // Negations already read as denying some point's phrase are explained; the others may deny a
   // point in other words (./talking-point-matcher/denied-ideas.ts).
-  const explained = new Set([...asserting, ...founds.flat().flatMap((f) => (f.role === 'denied' && f.cue ? [f.cue] : []))]);
+  const explained = new Set(founds.flat().flatMap((f) => (f.role === 'denied' && f.cue ? [f.cue] : [])));
   const denials = deniedIdeas(analysis, points, { question, explained });
   return points.map((point, p) => {
     const found = founds[p] ?? [];
@@ -504,6 +530,20 @@ export function matchTalkingPoints(
       .sort((a, b) => a.start - b.start || b.end - a.end)
       .map(({ rank: _rank, ...m }) => m);
     const close = found.length === 0 && !idea && point.description ? closestSentence(analysis, point.description) : null;
+    const claimed = found.some((f) => f.role === 'claim');
+    const denied = found.some((f) => f.role === 'denied') || idea !== undefined;
+    let explained: { f: Found; words: string[] } | undefined;
+    for (const f of claimed || denied || !point.description ? [] : found.filter((x) => x.role === 'name')) {
+      const words = explainedName(analysis, f, point.description ?? '');
+      if (words) {
+        explained = { f, words };
+        break;
+      }
+    }
+    if (explained) {
+      explained.f.role = 'claim';
+      explained.f.explained = explained.words;
+    }
     const status: PointResult['status'] = found.some((f) => f.role === 'claim')
       ? 'hit'
       : found.some((f) => f.role === 'denied') || idea

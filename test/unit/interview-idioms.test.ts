@@ -102,3 +102,30 @@ describe('talking-point matching: a negation that states the point', () => {
     expect(r.map((p) => p.status)).toEqual(['missed', 'hit']);
   });
 });
+
+describe('talking-point matching: a named term explained in the same sentence', () => {
+  const oidc: MatchablePoint = {
+    id: 'oidc',
+    point: 'Use OIDC short-lived credentials',
+    description: 'OIDC short-lived credentials: read-only role to plan, write role to apply',
+    match: ['oidc short-lived|temporary credentials'],
+    terms: ['oidc'],
+  };
+
+  it('counts a term whose sentence says the description in other words', () => {
+    const r = matchTalkingPoints(
+      analyzer.analyze(
+        'The pipeline authenticates with OIDC, read-only for plans, a separate role with write access for applies.',
+      ),
+      [oidc],
+    )[0]!;
+    expect(r.status).toBe('hit');
+    expect(r.reason).toMatch(/^Counted: you named “OIDC” and said what it does in the same sentence/u);
+  });
+
+  it('keeps a bare or denied name partly covered or denied', () => {
+    expect(status('We also use OIDC.', oidc)).toBe('partial');
+    expect(status('OIDC, roles, plan, apply.', oidc)).toBe('partial');
+    expect(status("We didn't use OIDC for the plan or apply roles.", oidc)).toBe('negated');
+  });
+});
