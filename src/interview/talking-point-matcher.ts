@@ -23,7 +23,7 @@
 import type { MatchedMention, PointResult } from '../shared/interview-api.ts';
 import type { TalkingPoint } from '../shared/interview-entry.ts';
 import type { AnalysedWord, AnswerAnalysis } from './answer-analysis.ts';
-import { answerTokens } from './talking-point-matcher/answer-tokens.ts';
+import { answerTokens, normalizeWord } from './talking-point-matcher/answer-tokens.ts';
 import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
 import { deniedIdeas, type DeniedIdea } from './talking-point-matcher/denied-ideas.ts';
 import { wordClasses } from './talking-point-matcher/word-classes.ts';
@@ -269,6 +269,15 @@ interface Found {
 const FIRST_PERSON = new Set(['i', 'we', 'me', 'us', 'my', 'our', 'ours', 'myself', 'ourselves']);
 const NEGATION_WORDS = new Set(['not', 'no', 'never', 'nothing', 'nobody', 'none', 'cannot', 'without', 'neither', 'nor']);
 
+/** Words that deny by themselves: "immutable" is "cannot be changed", "irreversible" "cannot be undone". */
+const NEGATIVE_WORDS = new Map(
+  Object.entries({
+    immutable: 'change edit modify alter rewrite update',
+    unchangeable: 'change edit modify alter rewrite update',
+    irreversible: 'undo revert reverse',
+  }).map(([word, verbs]) => [normalizeWord(word), verbs.split(' ').map(normalizeWord)]),
+);
+
 const negatedOf = new Map<string, Set<string>>();
 
 /**
@@ -283,10 +292,12 @@ function negatedIdea(point: MatchablePoint): Set<string> {
     out = new Set<string>();
     for (const clause of text.split(/[.;:,()]|\s(?:but|so|because|while|whereas)\s/u)) {
       const tokens = answerTokens(clause);
-      if (!tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm))) continue;
+      const implied = tokens.flatMap((t) => NEGATIVE_WORDS.get(t.norm) ?? []);
+      if (!tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm)) && implied.length === 0) continue;
       for (const t of canonicalTokens(tokens)) {
         if (!t.negation && !STOP.has(t.word) && t.word.length > 2) out.add(t.norm);
       }
+      for (const n of implied) out.add(n);
     }
     negatedOf.set(text, out);
   }

@@ -51,6 +51,18 @@ describe('talking-point matching: everyday idioms say the verb a phrase asks for
     expect(status('A controller keeps the cluster small.', reconcile)).toBe('missed');
   });
 
+  it.each([
+    ['review plan', 'A second engineer looks over the plan before apply.'],
+    ['restore state', 'We got the previous state back from the versioned bucket.'],
+    ['apply fail', 'The apply blew up halfway through.'],
+    ['approve plan', 'A lead signs off on the plan.'],
+    ['trigger pipeline', 'A merge kicks off the pipeline.'],
+    ['job|jobs queue', 'The jobs wait in line for the lock.'],
+    ['rotate key|keys', 'We cycle the keys every month.'],
+  ])('meets "%s" in "%s"', (phrase, answer) => {
+    expect(status(answer, { id: 'p', point: 'p', match: [phrase] })).toBe('hit');
+  });
+
   it('lets a verb-particle compound meet the verb ("the rollout doesn\'t happen" = "never rolls out")', () => {
     const point: MatchablePoint = { id: 'p', point: 'Nothing rolls out', match: ['never|not roll|deploy'] };
     expect(status("If it fails, the rollout doesn't happen.", point)).toBe('hit');
@@ -100,6 +112,25 @@ describe('talking-point matching: a negation that states the point', () => {
       points,
     );
     expect(r.map((p) => p.status)).toEqual(['missed', 'hit']);
+  });
+});
+
+describe('talking-point matching: words that deny by themselves, relative clauses', () => {
+  it('reads "can\'t be changed" as stating a point whose description says "immutable"', () => {
+    const point: MatchablePoint = {
+      id: 'selector',
+      point: 'Selectors are immutable',
+      description: 'Selectors are immutable, so the label fields must keep them identical',
+      match: ['selector|selectors change|changed'],
+    };
+    expect(status("A Deployment's selector can't be changed after creation.", point)).toBe('hit');
+    expect(status("We didn't change the selector.", point)).toBe('negated');
+  });
+
+  it('keeps a denial out of a relative clause after a comma', () => {
+    const point: MatchablePoint = { id: 'h', point: 'Git history', match: ['git history'] };
+    expect(status("It can't be silently changed, which in practice means Git history.", point)).toBe('hit');
+    expect(status("We didn't keep Git history.", point)).toBe('negated');
   });
 });
 

@@ -116,6 +116,9 @@ export function clauseStarts(words: readonly Word[]): boolean[] {
     if (i === 0) return true;
     if (w.breakBefore === 'sentence' || w.breakBefore === 'strong' || w.breakBefore === 'clause-word') return true;
     if (HARD_WORDS.has(w.word) || CLAUSE_WORDS.has(w.word)) return true;
+    // ", which in practice means Git history": a relative clause after a comma says something of its
+    // own, and a denial on either side stays on its side.
+    if (w.breakBefore === 'comma' && (w.word === 'which' || w.word === 'who')) return true;
     // "Unlike CloudFormation, nothing rolls back": the main clause's denial does not reach the contrast.
     if (words[i - 1]?.contrast === true && !w.contrast) return true;
     // ", since nobody on the team writes TypeScript": a reason of its own (", since 1.7" and ", since

@@ -52,6 +52,22 @@ const particleIdioms: readonly ParticleIdiom[] = [
   { as: 'delete', verbs: normSet('blow'), particle: 'away' },
   { as: 'delete', verbs: normSet('tear'), particle: 'down' },
   { as: 'delete', verbs: normSet('wipe clean'), particle: 'out' },
+  // "someone looks over the plan", "we read through the diff".
+  { as: 'review', verbs: normSet('look read'), particle: 'over' },
+  { as: 'review', verbs: normSet('look read'), particle: 'through' },
+  // "get the old state back", "bring the bucket back".
+  { as: 'restore', verbs: normSet('bring get'), particle: 'back' },
+  // "the apply blew up", "the job errored out", "the pipeline fell over".
+  { as: 'fail', verbs: normSet('blow'), particle: 'up' },
+  { as: 'fail', verbs: normSet('error bomb'), particle: 'out' },
+  { as: 'fail', verbs: normSet('fall'), particle: 'over' },
+  // "a lead signs off on the plan".
+  { as: 'approve', verbs: normSet('sign'), particle: 'off' },
+  // "kick off a plan", "fire off the pipeline".
+  { as: 'trigger', verbs: normSet('kick fire'), particle: 'off' },
+  // "runs queue up", "jobs wait in line", "they take turns".
+  { as: 'queue', verbs: normSet('wait'), particle: 'line' },
+  { as: 'queue', verbs: normSet('take'), particle: 'turns' },
 ];
 
 /**
@@ -86,6 +102,9 @@ const wordAliases: ReadonlyMap<string, readonly string[]> = new Map([
   [norm('prevent'), [norm('block')]],
   [norm('gate'), [norm('block')]],
   [norm('refuse'), [norm('block')]],
+  // "cycle the keys".
+  [norm('cycle'), [norm('rotate')]],
+  [norm('eyeball'), [norm('review')]],
 ]);
 
 /** Verb-particle compounds written as one word meet a phrase that asks for the verb: "the rollout doesn't happen" = "never rolls out". */
@@ -123,7 +142,7 @@ export function markIdioms(words: IdiomWord[]): void {
       if (!is(w, idiom.verbs)) continue;
       for (let k = i + 1; k <= i + 1 + MAX_OBJECT && within(k); k++) {
         const p = words[k];
-        if (p?.word !== idiom.particle) continue;
+        if (p?.word !== idiom.particle && p?.norm !== norm(idiom.particle)) continue;
         const next = within(k + 1) ? words[k + 1] : undefined;
         if (idiom.after && next && !is(next, idiom.after)) break;
         add(w, norm(idiom.as), true);
