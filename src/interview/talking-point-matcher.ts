@@ -382,17 +382,35 @@ function contentNorms(text: string): string[] {
 }
 
 /** The answer sentence sharing most content words with the description, if it shares at least 60 %. */
-function closestSentence(analysis: AnswerAnalysis, description: string): { text: string; shared: string[] } | null {
+interface Close {
+  text: string;
+  shared: string[];
+  /** The sentence says nearly all of the description (see SAID_SHARE): counted as a hit. */
+  said: boolean;
+}
+
+/**
+ * A sentence that says at least this share of the description's key words (and at least four of
+ * them), none denied, states the point in the description's own words: "With directories staging can
+ * run a newer module version than production" for "Directories let staging run a newer module
+ * version than production".
+ */
+const SAID_SHARE = 0.8;
+const SAID_MIN = 4;
+
+/** The answer sentence sharing most content words with the description, if it shares at least 60 %. */
+function closestSentence(analysis: AnswerAnalysis, description: string): Close | null {
   const wanted = contentNorms(description);
   if (wanted.length < 3) return null;
-  let best: { text: string; shared: string[] } | null = null;
+  let best: Close | null = null;
   for (const s of analysis.sentences) {
     if (s.list || s.fragment) continue;
     const here = analysis.words.slice(s.first, s.last + 1).filter((w) => w.deniedBy.length === 0);
     const shared = wanted.filter((n) => here.some((w) => same(w, n)));
     if (shared.length / wanted.length >= 0.6 && (!best || shared.length > best.shared.length)) {
       const words = here.filter((w) => shared.some((n) => same(w, n))).map((w) => w.word);
-      best = { text: s.text, shared: [...new Set(words)] };
+      const said = !s.denied && shared.length >= SAID_MIN && shared.length / wanted.length >= SAID_SHARE;
+      best = { text: s.text, shared: [...new Set(words)], said };
     }
   }
   return best;
@@ -411,6 +429,12 @@ function explainedName(analysis: AnswerAnalysis, f: Found, description: string):
   if (wanted.length < 3) return null;
   const sentence = analysis.sentences.find((s) => s.first <= f.occ.first && f.occ.first <= s.last);
   if (!sentence || sentence.list || sentence.fragment || sentence.denied) return null;
+  // The name stands in a clause with a verb ("The pipeline authenticates with OIDC"), not as one item
+  // of a list of terms ("provider versions, hashes, commit it").
+  const segment = analysis.words[f.occ.first]?.segment;
+  const around = analysis.words.filter((w, k) => w.segment === segment && !f.occ.used.has(k) && !w.article);
+  // (The tagger takes some verbs for plural nouns: "The pipeline authenticates with OIDC".)
+  if (!around.some((w) => w.pos === 'VERB' || w.pos === 'AUX') && around.length < 3) return null;
   const here = analysis.words
     .slice(sentence.first, sentence.last + 1)
     .filter((w, k) => w.deniedBy.length === 0 && !f.occ.used.has(sentence.first + k));
@@ -437,13 +461,16 @@ function reasonFor(
   found: readonly Found[],
   text: string,
   point: MatchablePoint,
-  close: { text: string; shared: string[] } | null,
+  close: Close | null,
   idea?: DeniedIdea,
 ): string {
   const said = (f: Found) => quote(text.slice(f.start, f.end));
   const gist = point.description ?? point.point;
   if (status === 'hit') {
     const f = found.find((x) => x.role === 'claim');
+    if (!f && close?.said) {
+      return `Counted: ${quote(close.text)} says the point in its own words (${close.shared.join(', ')}).`;
+    }
     if (f?.explained) {
       return `Counted: you named ${said(f)} and said what it does in the same sentence (${f.explained.join(', ')}).`;
     }
@@ -555,7 +582,7 @@ export function matchTalkingPoints(
       explained.f.role = 'claim';
       explained.f.explained = explained.words;
     }
-    const status: PointResult['status'] = found.some((f) => f.role === 'claim')
+    const status: PointResult['status'] = found.some((f) => f.role === 'claim') || close?.said === true
       ? 'hit'
       : found.some((f) => f.role === 'denied') || idea
         ? 'negated'

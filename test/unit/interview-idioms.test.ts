@@ -160,3 +160,49 @@ describe('talking-point matching: a named term explained in the same sentence', 
     expect(status("We didn't use OIDC for the plan or apply roles.", oidc)).toBe('negated');
   });
 });
+
+describe('talking-point matching: round 3 readings', () => {
+  it('reads ", not blocking anything" as a contrast on what follows, not a denial of the clause', () => {
+    const point: MatchablePoint = { id: 'w', point: 'Warn first', match: ['audit|warn mode'] };
+    expect(status('We ran it in audit mode for a month, just reporting, not blocking anything.', point)).toBe('hit');
+    expect(status('We did not run it in audit mode.', point)).toBe('negated');
+  });
+
+  it('counts a sentence that says nearly all of the description, none of it denied', () => {
+    const point: MatchablePoint = {
+      id: 'v',
+      point: 'Directories let staging run a newer module version than production',
+      description: 'Directories let staging run a newer module version than production',
+      match: ['staging pins|pin newer'],
+    };
+    const said = 'With directories staging can run a newer module version than production.';
+    const r = matchTalkingPoints(analyzer.analyze(said), [point])[0]!;
+    expect(r.status).toBe('hit');
+    expect(r.reason).toMatch(
+      /^Counted: “With directories staging can run a newer module version than production\.” says the point/u,
+    );
+    expect(status('With directories staging runs a newer version.', point)).toBe('partial');
+    expect(status("With directories staging can't run a newer module version than production.", point)).not.toBe('hit');
+  });
+
+  it('reads a phrasal verb the tagger takes for a noun as the verb of its sentence', () => {
+    const point: MatchablePoint = { id: 's', point: 'Secrets in plain text', match: ['plain text'] };
+    expect(status('Passwords end up in there in plain text.', point)).toBe('hit');
+  });
+
+  it('does not count a term named as one item of a list of terms', () => {
+    const point: MatchablePoint = {
+      id: 'r',
+      point: 'init records provider versions and hashes',
+      description: 'terraform init records exact provider versions and hashes in .terraform.lock.hcl',
+      match: ['init records|writes versions|hashes'],
+      terms: ['hashes'],
+    };
+    expect(
+      status(
+        '.terraform.lock.hcl: provider versions, hashes, commit it, init -upgrade, providers lock -platform.',
+        point,
+      ),
+    ).not.toBe('hit');
+  });
+});

@@ -126,11 +126,26 @@ function add(w: IdiomWord | undefined, alias: string, verb = false): void {
 const is = (w: IdiomWord | undefined, set: ReadonlySet<string>) =>
   w !== undefined && (set.has(w.norm) || (w.lemmaNorm !== undefined && set.has(w.lemmaNorm)));
 
+/** Verbs of phrasal verbs the tagger reads as nouns after a subject ("Passwords end up in there"). */
+const PHRASAL = normSet('end show turn wind set back roll spin blow fall kick sign pick clean tear wipe look check');
+const PARTICLES = new Set(['up', 'out', 'down', 'off', 'back', 'over', 'away']);
+
 /** Gives each word of an analysed answer the aliases its idioms carry (in place). */
 export function markIdioms(words: IdiomWord[]): void {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (!w) continue;
+    const before = words[i - 1];
+    if (
+      is(w, PHRASAL) &&
+      (w.pos === 'NOUN' || w.pos === 'PROPN') &&
+      PARTICLES.has(words[i + 1]?.word ?? '') &&
+      words[i + 1]?.segment === w.segment &&
+      before?.segment === w.segment &&
+      /^(?:NOUN|PROPN|PRON)$/u.test(before.pos ?? '')
+    ) {
+      w.pos = 'VERB';
+    }
     const parts = COMPOUNDS.get(w.norm);
     if (parts && !w.parts) w.parts = parts;
     if (w.norm === norm('checkin')) add(w, norm('commit'));
