@@ -275,7 +275,12 @@ const NEGATIVE_WORDS = new Map(
     immutable: 'change edit modify alter rewrite update',
     unchangeable: 'change edit modify alter rewrite update',
     irreversible: 'undo revert reverse',
-  }).map(([word, verbs]) => [normalizeWord(word), verbs.split(' ').map(normalizeWord)]),
+    // "state push refuses a lower serial": a refusal is a limit, said as "won't let you push".
+    refuse: '',
+    reject: '',
+    prevent: '',
+    forbid: '',
+  }).map(([word, verbs]) => [normalizeWord(word), verbs.split(' ').filter(Boolean).map(normalizeWord)]),
 );
 
 const negatedOf = new Map<string, Set<string>>();
@@ -293,7 +298,8 @@ function negatedIdea(point: MatchablePoint): Set<string> {
     for (const clause of text.split(/[.;:,()]|\s(?:but|so|because|while|whereas)\s/u)) {
       const tokens = answerTokens(clause);
       const implied = tokens.flatMap((t) => NEGATIVE_WORDS.get(t.norm) ?? []);
-      if (!tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm)) && implied.length === 0) continue;
+      const limiting = tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm) || NEGATIVE_WORDS.has(t.norm));
+      if (!limiting) continue;
       for (const t of canonicalTokens(tokens)) {
         if (!t.negation && !STOP.has(t.word) && t.word.length > 2) out.add(t.norm);
       }
@@ -310,27 +316,45 @@ function negatedIdea(point: MatchablePoint): Set<string> {
  * they did not do ("we didn't", "I never"): "if it fails, the rollout doesn't happen", "nothing rolls
  * back on its own", "deleting the commit doesn't un-leak it".
  */
-function statesNegativeIdea(analysis: AnswerAnalysis, occ: Occurrence, cue: number, point: MatchablePoint): boolean {
+function statesNegativeIdea(analysis: AnswerAnalysis, used: Iterable<number>, cue: number, point: MatchablePoint): string[] | null {
   const idea = negatedIdea(point);
-  if (idea.size === 0) return false;
+  if (idea.size === 0) return null;
   const words = analysis.words;
   // "there was no scheduled plan" denies that a thing existed: a practice, not a negative idea.
-  if (words[cue]?.word === 'no') return false;
+  if (words[cue]?.word === 'no') return null;
+  // The denied clause: the phrase's words and every word the cue covers ("plan -refresh-only won't
+  // propose any changes").
+  const clauseWords = new Set(used);
+  words.forEach((w, k) => {
+    if (w.deniedBy.includes(cue)) clauseWords.add(k);
+  });
   // The denied predicate must be the idea's: "promotion wasn't painful" shares only the subject with
   // "promotion is not built in".
-  const shared = [...occ.used].filter((k) => {
+  const shared = [...clauseWords].filter((k) => {
     const w = words[k];
-    return w !== undefined && !w.negation && !STOP.has(w.word) && (idea.has(w.norm) || idea.has(w.lemmaNorm));
+    return (
+      w !== undefined && k !== cue && !w.negation && !STOP.has(w.word) && (idea.has(w.norm) || idea.has(w.lemmaNorm))
+    );
   });
-  if (shared.length < 2 || !shared.some((k) => /^(?:VERB|ADJ|ADV|ADP)$/u.test(words[k]?.pos ?? ''))) return false;
+  if (shared.length < 2 || !shared.some((k) => /^(?:VERB|ADJ|ADV|ADP)$/u.test(words[k]?.pos ?? ''))) return null;
+  // "I never let two jobs touch the same state": a prohibition states the safeguard, whoever says it.
+  const prohibition = [1, 2].some((d) => PERMITS.has(words[cue + d]?.lemmaNorm ?? ''));
+  if (!prohibition && firstPersonDenial(words, cue)) return null;
+  return [...new Set(shared.sort((a, b) => a - b).map((k) => words[k]?.word ?? ''))];
+}
+
+const PERMITS = new Set(['let', 'allow', 'permit'].map((w) => normalizeWord(w)));
+
+/** "we didn't", "I never", "our team has no": someone saying what they did not do. */
+function firstPersonDenial(words: readonly AnalysedWord[], cue: number): boolean {
   const clause = words[cue]?.clause;
   for (let k = cue - 1; k >= 0 && words[k]?.clause === clause; k--) {
-    if (FIRST_PERSON.has(words[k]?.word ?? '')) return false;
+    if (FIRST_PERSON.has(words[k]?.word ?? '')) return true;
   }
   for (let k = cue + 1; k < words.length && words[k]?.clause === clause && k <= cue + 2; k++) {
-    if (FIRST_PERSON.has(words[k]?.word ?? '')) return false;
+    if (FIRST_PERSON.has(words[k]?.word ?? '')) return true;
   }
-  return true;
+  return false;
 }
 
 function roleOf(
@@ -338,7 +362,7 @@ function roleOf(
   occ: Occurrence,
   term: boolean,
   point?: MatchablePoint,
-): { role: Role; cue: AnalysedWord | undefined; waived?: AnalysedWord } {
+): { role: Role; cue: AnalysedWord | undefined; waived?: AnalysedWord | undefined } {
   const words = analysis.words;
   // Denied when a word of the phrase is under a denial that is not part of the phrase itself.
   // "Unlike CloudFormation, nothing rolls back on its own" says CloudFormation rolls back: a phrase
@@ -348,13 +372,15 @@ function roleOf(
   for (const k of occ.used) {
     const cue = words[k]?.deniedBy.find((x) => !occ.used.has(x) && !(contrasted && words[x]?.contrast !== true));
     if (cue === undefined) continue;
-    if (point && !term && statesNegativeIdea(analysis, occ, cue, point)) waived = words[cue];
+    if (point && statesNegativeIdea(analysis, occ.used, cue, point)) waived = words[cue];
     else return { role: 'denied', cue: words[cue] };
   }
   const sentence = analysis.sentences.find((s) => s.first <= occ.first && occ.first <= s.last);
   if (sentence?.list) return { role: 'listed', cue: undefined };
   if (sentence?.fragment) return { role: 'fragment', cue: undefined };
-  return { role: term ? 'name' : 'claim', cue: undefined, waived };
+  // A term in a clause that states the point's own denial says the point ("plan -refresh-only won't
+  // propose any changes").
+  return { role: term && !waived ? 'name' : 'claim', cue: undefined, waived };
 }
 
 const STOP = new Set(
@@ -557,7 +583,19 @@ export function matchTalkingPoints(
         mentions.set(key, { phrase: f.phrase, start, end, negated: f.role === 'denied', named: rank === 1, rank });
       }
     }
-    const idea = found.some((f) => f.role === 'claim' || f.role === 'denied') ? undefined : denials.get(point.id);
+    let idea = found.some((f) => f.role === 'claim' || f.role === 'denied') ? undefined : denials.get(point.id);
+    // "nobody gets to review a plan first" for "the old import command changes state with no plan to
+    // review": a denial in other words that is the point's own negative idea states it.
+    let stated: { idea: DeniedIdea; words: string[] } | undefined;
+    if (idea) {
+      const cue = analysis.words.indexOf(idea.cue);
+      const own = idea.words.map((w) => analysis.words.indexOf(w));
+      const words = statesNegativeIdea(analysis, own, cue, point);
+      if (words) {
+        stated = { idea, words };
+        idea = undefined;
+      }
+    }
     for (const w of idea?.words ?? []) {
       mentions.set(`${w.start}:${w.end}`, { phrase: w.word, start: w.start, end: w.end, negated: true, named: false, rank: 2 });
     }
@@ -582,14 +620,18 @@ export function matchTalkingPoints(
       explained.f.role = 'claim';
       explained.f.explained = explained.words;
     }
-    const status: PointResult['status'] = found.some((f) => f.role === 'claim') || close?.said === true
+    const status: PointResult['status'] =
+      found.some((f) => f.role === 'claim') || close?.said === true || stated !== undefined
       ? 'hit'
       : found.some((f) => f.role === 'denied') || idea
         ? 'negated'
         : found.length > 0 || close
           ? 'partial'
           : 'missed';
-    const reason = reasonFor(status, found, analysis.text, point, close, idea);
+    const reason =
+      stated && !found.some((f) => f.role === 'claim')
+        ? `Counted: ${quote(analysis.text.slice(stated.idea.start, stated.idea.end))} says the point, which is itself a denial (${stated.words.join(', ')}).`
+        : reasonFor(status, found, analysis.text, point, close, idea);
     return { id: point.id, status, mentions: list, reason };
   });
 }

@@ -206,3 +206,43 @@ describe('talking-point matching: round 3 readings', () => {
     ).not.toBe('hit');
   });
 });
+
+describe('talking-point matching: denials in other words that state a negative point', () => {
+  const points: MatchablePoint[] = [
+    {
+      id: 'legacy',
+      point: 'The old import command changes state at once, with no plan to review',
+      description: 'The old terraform import command changes state at once, with no plan to review',
+      match: ['import command changes|writes state'],
+    },
+    { id: 'block', point: 'An import block goes through plan', match: ['import block|blocks'] },
+  ];
+
+  it('counts "nobody gets to review a plan first" for a point whose idea is "no plan to review"', () => {
+    const r = matchTalkingPoints(analyzer.analyze('With the command, nobody gets to review a plan first.'), points)[0]!;
+    expect(r.status).toBe('hit');
+    expect(r.reason).toMatch(/says the point, which is itself a denial \(review, plan\)/u);
+  });
+
+  it('keeps "we didn\'t review a plan" a denial', () => {
+    expect(matchTalkingPoints(analyzer.analyze("We didn't review a plan first."), points)[0]!.status).toBe('negated');
+  });
+
+  it('reads "won\'t let you push a lower serial" as the refusal a point describes', () => {
+    const point: MatchablePoint = {
+      id: 'guards',
+      point: 'state push refuses a lower serial',
+      description: 'state push refuses a different lineage or a lower serial',
+      match: ['push lower serial'],
+    };
+    expect(status("Terraform won't let you push a state with a lower serial.", point)).toBe('hit');
+    expect(status('We did not push a state with a lower serial.', point)).toBe('negated');
+  });
+
+  it('reads "lives in the repo" and "keep it under version control" as committing', () => {
+    const commit: MatchablePoint = { id: 'c', point: 'Commit it', match: ['commit it|file|lockfile'] };
+    expect(status('The lock file lives in the repo next to the code.', commit)).toBe('hit');
+    expect(status('We keep the file under version control.', commit)).toBe('hit');
+    expect(status('We keep state out of Git.', commit)).toBe('missed');
+  });
+});

@@ -56,7 +56,7 @@ const particleIdioms: readonly ParticleIdiom[] = [
   { as: 'review', verbs: normSet('look read'), particle: 'over' },
   { as: 'review', verbs: normSet('look read'), particle: 'through' },
   // "get the old state back", "bring the bucket back".
-  { as: 'restore', verbs: normSet('bring get'), particle: 'back' },
+  { as: 'restore', verbs: normSet('bring get put'), particle: 'back' },
   // "the apply blew up", "the job errored out", "the pipeline fell over".
   { as: 'fail', verbs: normSet('blow'), particle: 'up' },
   { as: 'fail', verbs: normSet('error bomb'), particle: 'out' },
@@ -88,6 +88,8 @@ const placeIdioms: readonly PlaceIdiom[] = [
     prepositions: normSet('in into to'),
     places: PLACES,
   },
+  // "the lock file lives in the repo", "we keep it in Git", "it belongs in version control".
+  { as: 'commit', verbs: normSet('live sit belong keep store'), prepositions: normSet('in into under'), places: PLACES },
   // "check it into Git" ("check in Git whether…" is a check).
   { as: 'commit', verbs: normSet('check'), prepositions: normSet('into'), places: PLACES },
 ];
