@@ -159,6 +159,15 @@ function analyzeWith(tag: Tagger, text: string): AnswerAnalysis {
           /[^s]s$/u.test(w.word) &&
           (/NOUN|PRON/u.test(here[k - 1]?.pos ?? '') ||
             (here[k - 1]?.pos === 'PROPN' && /^(?:DET|ADP|PROPN|PRON)$/u.test(here[k + 1]?.pos ?? ''))),
+      ) ??
+      // …and some past tenses after a name or noun ("OpenTofu forked from 1.5", "Argo CD forked the repo").
+      here.find(
+        (w, k) =>
+          k > 0 &&
+          (w.pos === 'NOUN' || w.pos === 'ADJ') &&
+          /[^e]ed$/u.test(w.word) &&
+          /^(?:NOUN|PROPN|PRON)$/u.test(here[k - 1]?.pos ?? '') &&
+          /^(?:DET|ADP|NUM|PRON|PROPN)$/u.test(here[k + 1]?.pos ?? ''),
       );
     sentences.push({
       start: first.start,

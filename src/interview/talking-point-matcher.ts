@@ -295,7 +295,7 @@ function negatedIdea(point: MatchablePoint): Set<string> {
   let out = negatedOf.get(text);
   if (!out) {
     out = new Set<string>();
-    for (const clause of text.split(/[.;:,()]|\s(?:but|so|because|while|whereas)\s/u)) {
+    for (const clause of text.split(/[.;:,()]|\s(?:but|so|because|whereas)\s/u)) {
       const tokens = answerTokens(clause);
       const implied = tokens.flatMap((t) => NEGATIVE_WORDS.get(t.norm) ?? []);
       const limiting = tokens.some((t) => t.negation || NEGATION_WORDS.has(t.norm) || NEGATIVE_WORDS.has(t.norm));
@@ -336,7 +336,24 @@ function statesNegativeIdea(analysis: AnswerAnalysis, used: Iterable<number>, cu
       w !== undefined && k !== cue && !w.negation && !STOP.has(w.word) && (idea.has(w.norm) || idea.has(w.lemmaNorm))
     );
   });
-  if (shared.length < 2 || !shared.some((k) => /^(?:VERB|ADJ|ADV|ADP)$/u.test(words[k]?.pos ?? ''))) return null;
+  if (shared.length < 2) return null;
+  // …and the verb the cue denies must be the idea's: "nobody stopped the pipelines while we
+  // restored" shares "while … restore" with "nobody writes while you restore", but denies stopping.
+  const clause = words[cue]?.clause;
+  let predicate: AnalysedWord | undefined;
+  for (let k = cue + 1; k < words.length && words[k]?.clause === clause; k++) {
+    const w = words[k];
+    if (!w || w.pos !== 'VERB' || LIGHT_VERBS.has(w.lemmaNorm)) continue;
+    // "would never use -lock=false", "don't run an apply with it": the object says the idea.
+    if (!GENERIC_VERBS.has(w.lemmaNorm)) predicate = w;
+    break;
+  }
+  if (
+    predicate &&
+    !(idea.has(predicate.norm) || idea.has(predicate.lemmaNorm) || predicate.aliases?.some((a) => idea.has(a)))
+  ) {
+    return null;
+  }
   // "I never let two jobs touch the same state": a prohibition states the safeguard, whoever says it.
   const prohibition = [1, 2].some((d) => PERMITS.has(words[cue + d]?.lemmaNorm ?? ''));
   if (!prohibition && firstPersonDenial(words, cue)) return null;
@@ -344,6 +361,13 @@ function statesNegativeIdea(analysis: AnswerAnalysis, used: Iterable<number>, cu
 }
 
 const PERMITS = new Set(['let', 'allow', 'permit'].map((w) => normalizeWord(w)));
+/** Verbs that carry no idea of their own between a denial and its predicate ("gets to review", "let you push"). */
+const LIGHT_VERBS = new Set(
+  ['be', 'have', 'do', 'get', 'let', 'allow', 'permit', 'can', 'will', 'able', 'need', 'want', 'go', 'make'].map((w) =>
+    normalizeWord(w),
+  ),
+);
+const GENERIC_VERBS = new Set(['use', 'run', 'pass', 'set', 'end', 'land', 'wind'].map((w) => normalizeWord(w)));
 
 /** "we didn't", "I never", "our team has no": someone saying what they did not do. */
 function firstPersonDenial(words: readonly AnalysedWord[], cue: number): boolean {

@@ -246,3 +246,21 @@ describe('talking-point matching: denials in other words that state a negative p
     expect(status('We keep state out of Git.', commit)).toBe('missed');
   });
 });
+
+describe('talking-point matching: the denied verb must be the negative idea', () => {
+  it('keeps "nobody stopped the pipelines while we restored" a denial of freezing applies', () => {
+    const point: MatchablePoint = {
+      id: 'freeze',
+      point: 'Freeze applies so nobody writes while you restore',
+      description: 'Freeze applies so nobody writes while you restore',
+      match: ['stop|stopped|freeze pipelines|applies'],
+    };
+    expect(status('Nobody stopped the pipelines while we restored.', point)).toBe('negated');
+    expect(status('I stopped the pipelines so nobody writes while I restore.', point)).toBe('hit');
+  });
+
+  it('reads a past tense the tagger takes for a noun after a name as a verb ("OpenTofu forked from 1.5")', () => {
+    const point: MatchablePoint = { id: 'f', point: 'OpenTofu forked from Terraform 1.5', match: ['forked from'] };
+    expect(status('OpenTofu forked from 1.5 and lives under the Linux Foundation.', point)).toBe('hit');
+  });
+});
