@@ -185,6 +185,14 @@ describe('talking-point matching: round 3 readings', () => {
     expect(status("With directories staging can't run a newer module version than production.", point)).not.toBe('hit');
   });
 
+  it('reads ", no more X" as denying only what follows it', () => {
+    const point: MatchablePoint = { id: 's', point: 'One shared copy', match: ['same|shared|one copy'] };
+    expect(status('Everyone reads and writes the same copy, no more emailing tfstate files around.', point)).toBe(
+      'hit',
+    );
+    expect(status('Nobody had the same copy.', point)).toBe('negated');
+  });
+
   it('reads a phrasal verb the tagger takes for a noun as the verb of its sentence', () => {
     const point: MatchablePoint = { id: 's', point: 'Secrets in plain text', match: ['plain text'] };
     expect(status('Passwords end up in there in plain text.', point)).toBe('hit');

@@ -172,6 +172,8 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   if (w === 'not' && word?.breakBefore === 'comma' && /ing$/u.test(words[i + 1]?.word ?? '')) return true;
   // "no" denies the noun phrase it opens ("there was no lock table", "with no guardrails").
   if (w === 'no' && next !== 'longer' && next !== 'more') return true;
+  // "no more emailing tfstate files around", "is no longer on laptops": what follows stopped.
+  if (w === 'no' && (next === 'longer' || next === 'more') && word?.breakBefore === 'comma') return true;
   if (NEGATIVE_SUBJECTS.has(w ?? '') && i > 0 && isVerb(words[i + 1])) return true;
   // "with nothing for a reviewer to see", "for none of them": a noun phrase after a preposition.
   if ((w === 'nothing' || w === 'none') && words[i - 1]?.pos === 'ADP' && words[i - 1]?.segment === word?.segment) {
