@@ -193,6 +193,12 @@ describe('talking-point matching: round 3 readings', () => {
     expect(status('Nobody had the same copy.', point)).toBe('negated');
   });
 
+  it('reads ", nothing special" as an aside, not a denial of the clause', () => {
+    const point: MatchablePoint = { id: 'r', point: 'Git revert', match: ['git revert'] };
+    expect(status('A rollback is a git revert like any other change, nothing special.', point)).toBe('hit');
+    expect(status('Nothing was a git revert.', point)).toBe('negated');
+  });
+
   it('reads a phrasal verb the tagger takes for a noun as the verb of its sentence', () => {
     const point: MatchablePoint = { id: 's', point: 'Secrets in plain text', match: ['plain text'] };
     expect(status('Passwords end up in there in plain text.', point)).toBe('hit');

@@ -168,6 +168,8 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   // "I skipped looking for the cause": what follows was not done.
   if (w === 'skip' || w === 'skipped' || w === 'skipping') return true;
   if ((w === 'not' || w === 'never') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
+  // "a git revert like any other change, nothing special": an aside after a comma, on what follows it only.
+  if ((w === 'nothing' || w === 'none') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
   // "just reporting, not blocking anything": a contrast after a comma, on what follows it only.
   if (w === 'not' && word?.breakBefore === 'comma' && /ing$/u.test(words[i + 1]?.word ?? '')) return true;
   // "no" denies the noun phrase it opens ("there was no lock table", "with no guardrails").
