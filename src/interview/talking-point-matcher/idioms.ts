@@ -22,8 +22,15 @@ interface IdiomWord extends AnswerToken {
   aliases?: string[];
 }
 
+const norms = new Map<string, string>();
+
 function norm(word: string): string {
-  return canonicalTokens(answerTokens(word))[0]?.norm ?? word;
+  let out = norms.get(word);
+  if (out === undefined) {
+    out = canonicalTokens(answerTokens(word))[0]?.norm ?? word;
+    norms.set(word, out);
+  }
+  return out;
 }
 
 const normSet = (words: string) => new Set(words.split(' ').map(norm));
@@ -132,11 +139,26 @@ const is = (w: IdiomWord | undefined, set: ReadonlySet<string>) =>
 const PHRASAL = normSet('end show turn wind set back roll spin blow fall kick sign pick clean tear wipe look check');
 const PARTICLES = new Set(['up', 'out', 'down', 'off', 'back', 'over', 'away']);
 
+/** Every head word of a rule of several words: most words of an answer start none and are skipped at once. */
+const HEADS = new Set<string>([
+  ...particleIdioms.flatMap((r) => [...r.verbs]),
+  ...placeIdioms.flatMap((r) => [...r.verbs]),
+  ...KEEP,
+  ...PHRASAL,
+]);
+const CHECKIN = norm('checkin');
+
 /** Gives each word of an analysed answer the aliases its idioms carry (in place). */
 export function markIdioms(words: IdiomWord[]): void {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (!w) continue;
+    const parts = COMPOUNDS.get(w.norm);
+    if (parts && !w.parts) w.parts = parts;
+    if (w.norm === CHECKIN) add(w, norm('commit'));
+    const single = wordAliases.get(w.lemmaNorm ?? w.norm) ?? wordAliases.get(w.norm);
+    for (const a of single ?? []) add(w, a);
+    if (!is(w, HEADS)) continue;
     const before = words[i - 1];
     if (
       is(w, PHRASAL) &&
@@ -148,11 +170,6 @@ export function markIdioms(words: IdiomWord[]): void {
     ) {
       w.pos = 'VERB';
     }
-    const parts = COMPOUNDS.get(w.norm);
-    if (parts && !w.parts) w.parts = parts;
-    if (w.norm === norm('checkin')) add(w, norm('commit'));
-    const single = wordAliases.get(w.lemmaNorm ?? w.norm) ?? wordAliases.get(w.norm);
-    for (const a of single ?? []) add(w, a);
     const segment = w.segment;
     const within = (k: number) => words[k] !== undefined && words[k]?.segment === segment;
     for (const idiom of particleIdioms) {
