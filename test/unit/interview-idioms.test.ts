@@ -199,6 +199,16 @@ describe('talking-point matching: round 3 readings', () => {
     expect(status('Nothing was a git revert.', point)).toBe('negated');
   });
 
+  it('reads "without losing X" as keeping X, not as a denial', () => {
+    const point: MatchablePoint = {
+      id: 't',
+      point: 'Terraform stays the source of truth',
+      match: ['terraform source truth'],
+    };
+    expect(status('I kept the fix without losing Terraform as the source of truth.', point)).toBe('hit');
+    expect(status('We ran it without Terraform as the source of truth.', point)).toBe('negated');
+  });
+
   it('reads a phrasal verb the tagger takes for a noun as the verb of its sentence', () => {
     const point: MatchablePoint = { id: 's', point: 'Secrets in plain text', match: ['plain text'] };
     expect(status('Passwords end up in there in plain text.', point)).toBe('hit');

@@ -151,6 +151,7 @@ export function clauseStarts(words: readonly Word[]): boolean[] {
 }
 
 const NEGATIVE_SUBJECTS = new Set(['nothing', 'nobody', 'none', 'no']);
+const LOSSES = /^(?:losing|breaking|hurting|dropping|sacrificing|compromising|risking|disrupting|interrupting|downtime)$/u;
 
 /**
  * Cues that cover only what follows them: "without", "instead of", "rather than", "forgot to"; a
@@ -162,6 +163,9 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   const word = words[i];
   const w = word?.word;
   const next = words[i + 1]?.word;
+  // "without losing Terraform as the source of truth", "without breaking anything": a loss denied is
+  // something kept, not a practice denied.
+  if (w === 'without' && LOSSES.test(words[i + 1]?.word ?? '')) return false;
   if (w === 'without') return true;
   // "we switched off self-heal", "turned off prune": what follows is disabled.
   if (w === 'off' && /^(?:switch|turn)/u.test(words[i - 1]?.word ?? '') && !isVerb(words[i + 1])) return true;
