@@ -10,9 +10,12 @@
  * - test/fixtures/interview-eval-fresh4/: written after round 1, run once; its misses were studied in
  *   round 2, so it is no longer held out;
  * - test/fixtures/interview-eval-fresh5/: written after the last change of round 2 (six of its 13
- *   questions never in the tuning set), run once, never tuned on: the honest held-out figures.
+ *   questions never in the tuning set), run once; round 3 studied its misses, so no longer held out;
+ * - test/fixtures/interview-eval-fresh6/: written blind (questions and talking points only, never the
+ *   matcher or its phrases) during round 3, run once after round 3's last change, never tuned on:
+ *   the honest held-out figures.
  *
- * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|all] [-- --verbose] [-- --json]
+ * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|all] [-- --verbose] [-- --json]
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -37,11 +40,12 @@ const sets: Record<string, string> = {
   fresh3: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh3'),
   fresh4: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh4'),
   fresh5: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh5'),
+  fresh6: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh6'),
 };
 const chosen = values.set === 'all' ? Object.keys(sets) : [values.set ?? ''];
 for (const name of chosen) {
   if (!sets[name])
-    throw new Error(`expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5 or all, found "${name}"`);
+    throw new Error(`expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 or all, found "${name}"`);
 }
 
 const bank = new Map<string, InterviewEntry>();
