@@ -121,9 +121,11 @@ if (values.json) {
   ];
   console.log(`bench:feedback  Node ${process.version}\n`);
   const width = Math.max(...rows.map(([label]) => label.length));
-  console.log(`${''.padEnd(width)}  ${names.map((n) => n.padStart(22)).join('')}`);
+  // Each column as wide as its widest cell plus two spaces, so no two cells ever run together.
+  const colWidth = Math.max(20, ...names.flatMap((n) => rows.map(([, cell]) => cell(at(n)).length))) + 2;
+  console.log(`${''.padEnd(width)}${names.map((n) => n.padStart(colWidth)).join('')}`);
   for (const [label, cell] of rows) {
-    console.log(`${label.padEnd(width)}  ${names.map((n) => cell(at(n)).padStart(22)).join('')}`);
+    console.log(`${label.padEnd(width)}${names.map((n) => cell(at(n)).padStart(colWidth)).join('')}`);
   }
   if (values.verbose) {
     for (const n of names) {
