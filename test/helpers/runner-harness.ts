@@ -32,13 +32,14 @@ export interface TestRunner extends AsyncDisposable {
 }
 
 export async function startTestRunner(
-  options: { detachedTtlMs?: number; distDir?: string; labsDir?: string } = {},
+  options: { detachedTtlMs?: number; distDir?: string; labsDir?: string; shell?: string; slowStartMs?: number } = {},
 ): Promise<TestRunner> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'dojo-runner-home-'));
   const ctx = createRunnerContext(home, options.labsDir ?? fixtureLabsDir);
   const runtime = labRuntime(ctx, {
     sandboxesDir: fixtureSandboxesDir,
-    shell: '/bin/bash',
+    shell: options.shell ?? '/bin/bash',
+    ...(options.slowStartMs !== undefined ? { slowStartMs: options.slowStartMs } : {}),
     ...(options.detachedTtlMs !== undefined ? { detachedTtlMs: options.detachedTtlMs } : {}),
   });
   const runner = await startRunner({

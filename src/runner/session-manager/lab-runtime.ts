@@ -25,6 +25,7 @@ export interface LabRuntimeOptions {
   sandboxesDir?: string;
   detachedTtlMs?: number;
   shell?: string;
+  slowStartMs?: number;
 }
 
 const runtimes = new WeakMap<RunnerContext, LabRuntime>();
@@ -42,6 +43,7 @@ export function labRuntime(ctx: RunnerContext, options: LabRuntimeOptions = {}):
     reaper,
     ...(options.detachedTtlMs !== undefined ? { detachedTtlMs: options.detachedTtlMs } : {}),
     ...(options.shell !== undefined ? { shell: options.shell } : {}),
+    ...(options.slowStartMs !== undefined ? { slowStartMs: options.slowStartMs } : {}),
   });
   let closing: Promise<void> | undefined;
   const runtime: LabRuntime = {

@@ -30,6 +30,8 @@ export interface TerminalManagerOptions {
   detachedTtlMs?: number;
   /** The shell to run; $SHELL, bash or sh when omitted. */
   shell?: string;
+  /** A shell silent this long after it started gets a notice on the page (tests shorten it). */
+  slowStartMs?: number;
 }
 
 const yellow = (s: string) => `\x1b[33m${s}\x1b[0m`;
@@ -219,6 +221,7 @@ export class TerminalManager {
       sandbox: sandboxEnv ? 'running' : 'not-started',
       banner,
       reaper: this.options.reaper,
+      ...(this.options.slowStartMs !== undefined ? { slowStartMs: this.options.slowStartMs } : {}),
       onExit: (session) => {
         if (this.terminals.get(lab) === session) this.terminals.delete(lab);
       },

@@ -36,6 +36,11 @@ const debugFlow = createDebug('dojo:runner:flow');
 const STREAM_GAP_MS = 10;
 /** How long a stream's output is coalesced before it is sent. */
 const STREAM_DELAY_MS = 4;
+/**
+ * A shell that has printed nothing (no prompt) this long after it started gets a notice on the page:
+ * an rc file is slow (a pyenv or nvm init, a stale lock it waits on), and a blank terminal says nothing.
+ */
+const SLOW_START_MS = 5000;
 
 export interface TerminalSessionOptions {
   lab: string;
@@ -50,6 +55,8 @@ export interface TerminalSessionOptions {
   reaper: Reaper;
   /** Lines of history kept on the server and replayed on reconnect. */
   scrollback?: number;
+  /** Say so on the page when the shell has printed nothing for this long (default SLOW_START_MS). */
+  slowStartMs?: number;
   onExit: (session: TerminalSession) => void;
 }
 
@@ -95,6 +102,15 @@ export class TerminalSession {
   private lastFlush = 0;
   private inputSinceFlush = false;
   private exitInfo: { code: number; signal?: number } | null = null;
+  private readonly shell: string;
+  private readonly startedAt = performance.now();
+  /** Whether the shell has printed anything yet (its prompt, or its rc files' output). */
+  private spoke = false;
+  /** The slow-start notice, while the shell is still silent (sent again to a client that attaches then). */
+  private slowStartNotice: string | null = null;
+  private slowStartTimer: NodeJS.Timeout | null = null;
+  /** Input typed while the shell was silent: the kernel echoes it, which is not the shell speaking. */
+  private typedWhileSilent = '';
   private readonly exited: Promise<void>;
   private resolveExited: () => void = () => undefined;
 
@@ -104,6 +120,7 @@ export class TerminalSession {
     this.reaper = options.reaper;
     this.onExit = options.onExit;
     this.scrollback = options.scrollback ?? 5000;
+    this.shell = options.shell;
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
@@ -145,11 +162,15 @@ export class TerminalSession {
     });
     if (options.banner) this.output(Buffer.from(options.banner));
     this.pty.onData((data: string | Buffer) => {
+      if (!this.spoke && !this.isEcho(data)) this.firstOutput();
       this.output(typeof data === 'string' ? Buffer.from(data) : data);
       // The shell printed: it is running, likely reading; queued input may go in now.
       if (this.input.queuedBytes) this.input.pump();
     });
     this.pty.onExit(({ exitCode, signal }) => this.handleExit(exitCode, signal));
+    const slowStartMs = options.slowStartMs ?? SLOW_START_MS;
+    this.slowStartTimer = setTimeout(() => this.slowStart(slowStartMs), slowStartMs);
+    this.slowStartTimer.unref();
     debug('spawned %s for %s: pid %d in %s', options.shell, this.lab, this.pid, options.cwd);
     if (debugFlow.enabled) {
       const timer = setInterval(() => {
@@ -176,6 +197,40 @@ export class TerminalSession {
       inputPeak: this.input.peak,
       closeOnExec: this.closeOnExec,
     };
+  }
+
+  /** No output yet after `ms`: the page says why the terminal is blank and how to find the cause. */
+  private slowStart(ms: number): void {
+    this.slowStartTimer = null;
+    if (this.spoke || this.exitInfo) return;
+    const name = this.shell.split('/').pop() ?? this.shell;
+    this.slowStartNotice = `No prompt after ${Math.round(ms / 1000)} s: ${name} is still running its start-up files (~/.${name}rc and what it sources). Once it is up, \`time ${name} -ic exit\` shows how long they take.`;
+    this.notice(this.slowStartNotice);
+  }
+
+  /**
+   * Whether output from a silent shell is only the terminal echoing what was typed meanwhile (the
+   * PTY is in cooked mode until the shell's line editor starts: "\r" comes back as "\r\n").
+   */
+  private isEcho(data: string | Buffer): boolean {
+    if (!this.typedWhileSilent) return false;
+    const text = (typeof data === 'string' ? data : data.toString('latin1')).replace(/\r\n/g, '\r');
+    if (!this.typedWhileSilent.startsWith(text)) return false;
+    this.typedWhileSilent = this.typedWhileSilent.slice(text.length);
+    return true;
+  }
+
+  private firstOutput(): void {
+    this.spoke = true;
+    this.typedWhileSilent = '';
+    if (this.slowStartTimer) clearTimeout(this.slowStartTimer);
+    this.slowStartTimer = null;
+    if (this.slowStartNotice === null) return;
+    this.slowStartNotice = null;
+    const seconds = ((performance.now() - this.startedAt) / 1000).toFixed(1);
+    this.notice(
+      `The shell took ${seconds} s to start: its start-up files are slow (\`time ${this.shell.split('/').pop() ?? 'bash'} -ic exit\` shows how slow).`,
+    );
   }
 
   private output(chunk: Buffer): void {
@@ -280,6 +335,7 @@ export class TerminalSession {
       });
       this.client = ws;
       if (screen) this.sendOutput(ws, Buffer.from(screen));
+      if (this.slowStartNotice) this.notice(this.slowStartNotice);
     } finally {
       release();
     }
@@ -323,6 +379,7 @@ export class TerminalSession {
       case 'input':
         this.inputSinceFlush = true;
         this.typed = true;
+        if (!this.spoke && this.typedWhileSilent.length < 64 * 1024) this.typedWhileSilent += message.data;
         if (this.input.push(message.data)) {
           this.inputDropped = 0;
         } else {
@@ -360,6 +417,7 @@ export class TerminalSession {
   private handleExit(code: number, signal?: number): void {
     if (this.exitInfo) return;
     this.exitInfo = { code, ...(signal ? { signal } : {}) };
+    if (this.slowStartTimer) clearTimeout(this.slowStartTimer);
     debug('%s pid %d exited with %d (signal %s)', this.lab, this.pid, code, signal);
     this.flush();
     const client = this.client;
