@@ -72,6 +72,30 @@ describe('ScreenMirror', () => {
     expect(replayed).toContain('line 026700');
     expect(replayed).toBe(await fullParse(chunks));
   }, 60_000);
+
+  it('parses nothing while a plain stream keeps coming, and everything it must once the output pauses', async () => {
+    let parsed = 0;
+    mirror = new ScreenMirror({ cols: COLS, rows: ROWS, scrollback: SCROLLBACK, onParsed: (n) => (parsed += n) });
+    // 1.5 s of output, a 16 KiB read every 10 ms (about 2.4 MB: it compacts in place once), like
+    // `base64` on a slow machine: longer than the old one-second hold, never quiet for 250 ms.
+    const text = Buffer.from(lines(30_000, 3));
+    const chunks: Buffer[] = [];
+    const started = performance.now();
+    for (let at = 0; performance.now() - started < 1500; at += 16 * 1024) {
+      const chunk = text.subarray(at % (text.length - 16 * 1024), (at % (text.length - 16 * 1024)) + 16 * 1024);
+      chunks.push(chunk);
+      mirror.write(chunk);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect(mirror.postedTotal).toBe(0);
+    // Quiet now: what is held goes to the worker by itself, without a reconnect asking for it.
+    await expect.poll(() => mirror?.postedTotal ?? 0, { timeout: 3000 }).toBeGreaterThan(0);
+    const written = chunks.reduce((n, c) => n + c.length, 0);
+    await expect.poll(() => parsed, { timeout: 10_000 }).toBe(written);
+    // It parsed about one scrollback and screen (each line 78 bytes), not the stream.
+    expect(mirror.postedTotal).toBeLessThan(2 * (SCROLLBACK + ROWS + 2) * 78 + 64 * 1024);
+    expect(await mirror.serialize()).toBe(await fullParse(chunks));
+  }, 60_000);
 });
 
 describe('HeldOutput', () => {

@@ -8,7 +8,7 @@
  * flow control needs to bound the queue. `serialize` resolves with the screen after everything
  * written before the call. If the worker dies the terminal keeps working; only replay is lost.
  *
- * Output is held here for up to HOLD_MS and posted to the worker in one piece when it is idle,
+ * Output is held here until the terminal is quiet (QUIET_MS) and posted to the worker in one piece,
  * minus the plain text that would scroll out of the scrollback anyway (compact-output.ts). On a
  * fast stream (`base64`, `yes`) most bytes are therefore never parsed, and the replayed screen is
  * the same as if all of them had been. `serialize` and `resize` post what is held first, so
@@ -22,13 +22,15 @@ import { HeldOutput } from './screen-mirror/held-output.ts';
 const debug = createDebug('dojo:runner:pty');
 
 /**
- * How long output may wait in the runner before it is posted to the worker. Nothing reads the
- * mirror but a reconnect (`serialize` posts what is held first), so on a stream this only sets how
- * often the worker parses: once a second, it parses one scrollback's worth per second instead of
- * one per 2 MiB (CPU profile of `npm run bench:terminal`'s five base64 floods: the worker's
- * parsing fell from 2.6 s to 0.8 s).
+ * Output is posted to the worker once the terminal has been quiet this long (the stream paused: a
+ * prompt, a command waiting), so that a reconnect then finds the mirror parsed. While output keeps
+ * coming nothing is posted by time: nothing reads the mirror but a reconnect (`serialize` posts what
+ * is held first), and a flood compacts in place (compactHeld), so the worker parses one scrollback's
+ * worth when the flood ends instead of one every second during it (it was HOLD_MS = 1000 before:
+ * on bench:terminal's base64 floods the worker then parsed 2-3 scrollbacks per flood, CPU that the
+ * producer, the socket and the browser share on a 2-core machine).
  */
-const HOLD_MS = 1000;
+const QUIET_MS = 250;
 /**
  * Once this much is held, what can be skipped is skipped at once (compactHeld), so the held bytes
  * and flow control's count stay small; what cannot be skipped is posted as soon as the worker is
@@ -66,6 +68,10 @@ export class ScreenMirror {
   /** Held bytes at which the next compactHeld runs. */
   private compactAt = HOLD_BYTES;
   private holdTimer: NodeJS.Timeout | null = null;
+  /** When output last arrived (performance.now()). */
+  private lastWrite = 0;
+  /** Bytes ever posted to the worker (for tests: what it had to parse). */
+  postedTotal = 0;
   private readonly scrollback: number;
   private readonly compactor: OutputCompactor;
   private readonly onParsed: (bytes: number) => void;
@@ -91,7 +97,7 @@ export class ScreenMirror {
         // The worker rests between posts: on a stream, another post right away would keep it
         // parsing scrollback-sized pieces back to back, a core's worth of CPU the producer and the
         // socket need (measured: a quarter of a core on a base64 flood). The next post waits for
-        // the hold timer, unless much is held.
+        // the output to pause, unless much is held.
         if (this.posted === 0 && this.held.length >= HOLD_BYTES) {
           this.postHeld();
         } else if (this.posted === 0 && this.held.length > 0 && !this.holdTimer) {
@@ -121,6 +127,7 @@ export class ScreenMirror {
       return;
     }
     this.pending += data.length;
+    this.lastWrite = performance.now();
     this.held.append(data);
     if (this.held.length >= this.compactAt) {
       this.compactHeld();
@@ -130,18 +137,23 @@ export class ScreenMirror {
     if (this.held.length > 0 && !this.holdTimer) this.armHoldTimer();
   }
 
-  private armHoldTimer(): void {
+  /** Posts what is held once the output has paused for QUIET_MS and the worker is idle. */
+  private armHoldTimer(delay = QUIET_MS): void {
     this.holdTimer = setTimeout(() => {
       this.holdTimer = null;
-      if (this.posted === 0) this.postHeld();
+      const quietFor = performance.now() - this.lastWrite;
+      if (quietFor < QUIET_MS)
+        this.armHoldTimer(QUIET_MS - quietFor); // still streaming
+      else if (this.posted === 0) this.postHeld();
       else if (this.held.length > 0) this.armHoldTimer(); // the worker is still busy: look again later
-    }, HOLD_MS);
+    }, delay);
     this.holdTimer.unref();
   }
 
   /** Copies `segments` once into a buffer of its own and moves (not clones) it to the worker. */
   private post(segments: Buffer[], length: number): void {
     this.posted += length;
+    this.postedTotal += length;
     const copy = HeldOutput.copy(segments, length);
     this.worker.postMessage({ type: 'write', data: copy } satisfies MirrorRequest, [copy.buffer]);
   }
