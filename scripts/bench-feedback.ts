@@ -13,9 +13,11 @@
  *   questions never in the tuning set), run once; round 3 studied its misses, so no longer held out;
  * - test/fixtures/interview-eval-fresh6/: written blind (questions and talking points only, never the
  *   matcher or its phrases) during round 3, run once after round 3's last change, never tuned on:
- *   the honest held-out figures.
+ *   held out;
+ * - test/fixtures/interview-eval-fresh7/: written blind the same way after round 3 (82 answers to 16
+ *   questions, 9 of them in no earlier set), run once on round 3's matcher, never tuned on: held out.
  *
- * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|all] [-- --verbose] [-- --json]
+ * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|all] [-- --verbose] [-- --json]
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -41,11 +43,14 @@ const sets: Record<string, string> = {
   fresh4: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh4'),
   fresh5: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh5'),
   fresh6: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh6'),
+  fresh7: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh7'),
 };
 const chosen = values.set === 'all' ? Object.keys(sets) : [values.set ?? ''];
 for (const name of chosen) {
   if (!sets[name])
-    throw new Error(`expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5, fresh6 or all, found "${name}"`);
+    throw new Error(
+      `expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7 or all, found "${name}"`,
+    );
 }
 
 const bank = new Map<string, InterviewEntry>();

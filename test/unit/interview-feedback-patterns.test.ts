@@ -44,6 +44,9 @@ describe('1. keyword lists earn nothing', () => {
     'lock lock DynamoDB CI timeout retry force-unlock use_lockfile tflock -lock=false plan apply',
     'Key words: S3 lockfile, conditional write, DynamoDB lock table, LockID, lock-timeout, lock info, -lock=false.',
     '- lock info\n- DynamoDB\n- use_lockfile\n- lock-timeout\n- -lock=false',
+    // A list in a frame that speaks about the answer: the frame's verb is no claim about locking.
+    'Let me just list what comes to mind here: DynamoDB table, LockID, use_lockfile, conditional writes, lock-timeout, force-unlock, lock info, -lock=false.',
+    'So the words I would use, roughly: S3 lockfile, conditional write, LockID, the DynamoDB table, lock-timeout, force-unlock, -lock=false, and I think that covers it.',
   ])('%j hits no talking point and is told it is a list', async (answer) => {
     const e = await entry('how-state-locking-works');
     const f = feedbackWith(analyzer, e, { text: answer, answerKind: 'text', durationMs: 0 });
@@ -51,6 +54,14 @@ describe('1. keyword lists earn nothing', () => {
     // The terms are shown as named (partly covered), never as hits.
     expect(f.points.filter((p) => p.status === 'partial').length).toBeGreaterThan(0);
     expect(f.points.find((p) => p.status === 'partial')?.reason).toMatch(/^Partly: .* (list of terms|fragment)/u);
+  });
+
+  it('reads a claim that carries its enumeration as a claim, not as a list in a frame', () => {
+    const analysis = analyzer.analyze(
+      'The lock is taken by every command that writes state: plan, apply, import, taint, state mv and force-unlock.',
+    );
+    expect(analysis.sentences.map((s) => s.list)).toEqual([false]);
+    expect(analysis.listShare).toBe(0);
   });
 
   it('warns when most of an answer is a list, and still credits the claims it makes', async () => {

@@ -8,7 +8,13 @@
  *   adjectives, adverbs or conjunctions ("lock lock DynamoDB CI timeout retry force-unlock"), or
  *   it has three or more parts, most of
  *   them one to three words long ("Key words: S3 lockfile, conditional write, -lock=false."). In a run
- *   of four or more such parts a bare imperative ("tell the team") is a note, not a claim.
+ *   of four or more such parts a bare imperative ("tell the team") is a note, not a claim;
+ * - or it is a list in a frame: five or more parts of one to three words that are no claims, holding
+ *   at least half its words, and claims only about the answer itself ("Let me just list what comes
+ *   to mind: tagged modules, semver, pinned versions per env, …"; "So the arguments, roughly: bucket,
+ *   key, region, …, I think that covers most of it"). Such a frame has a verb, but it speaks of
+ *   listing, keywords or what comes to mind, not of the subject; a claim that carries an enumeration
+ *   ("The lock is taken by every command that writes state: plan, apply, import, …") stays a claim.
  */
 import type { AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
 
@@ -90,6 +96,10 @@ function claimItem(item: readonly Word[], chunks: number): boolean {
   return nounBefore && agrees && (chunks <= 5 || functionShare >= 0.12);
 }
 
+/** Words of a frame that speaks about the answer rather than its subject ("keywords I'd hit on"). */
+const FRAME_TALK =
+  /\b(?:list|lists|listing|mind|keywords?|key words|buzzwords?|words|terms|bullets?|roughly|things|top of my head|covers? (?:it|most|everything|the basics)|that's (?:it|about it|all))\b/iu;
+
 /** Function words, modifiers and conjunctions: the grammar a keyword string lacks. */
 const GRAMMAR_POS = new Set([...FUNCTION_POS, 'ADJ', 'ADV', 'CCONJ', 'SCONJ']);
 
@@ -121,11 +131,21 @@ export function sentenceKinds(text: string, words: readonly Word[]): Map<number,
     // plan") is a note in a list, not a claim.
     const imperativeNote = (item: Word[]) =>
       items.length >= 4 && chunkCount(item) <= 3 && item[0]?.pos === 'VERB' && item[0].word === item[0].lemma;
-    const claim = items.some((item) => claimItem(item, chunkCount(item)) && !imperativeNote(item));
+    const claims = items.filter((item) => claimItem(item, chunkCount(item)) && !imperativeNote(item));
+    const claim = claims.length > 0;
     const short = items.filter((item) => chunkCount(item) <= 3).length;
     const grammar = chunkFirst.filter((w) => GRAMMAR_POS.has(w.pos) || OPENERS.has(w.word)).length;
+    const terms = items.filter((item) => chunkCount(item) <= 3 && !claims.includes(item));
+    const termChunks = terms.reduce((n, item) => n + chunkCount(item), 0);
+    const itemText = (item: Word[]) => text.slice(item[0]?.start ?? 0, item.at(-1)?.end ?? 0);
+    const framedList =
+      claim &&
+      terms.length >= 5 &&
+      termChunks * 2 >= chunks &&
+      claims.every((item) => FRAME_TALK.test(itemText(item)));
     const list =
-      !claim && ((chunks >= 6 && grammar / chunks < 0.2) || (items.length >= 3 && short / items.length >= 0.6));
+      framedList ||
+      (!claim && ((chunks >= 6 && grammar / chunks < 0.2) || (items.length >= 3 && short / items.length >= 0.6)));
     const note = chunks <= 4 && functionWords === 0 && !ws.some((w) => w.pos === 'PRON');
     out.set(sentence, { list, note, chunks });
   }
