@@ -14,7 +14,9 @@
  * given paired: each round floods both servers back to back, in alternating order (the first of a
  * pair must not always be ours), and the median of the rounds' ratios is less at the mercy of one
  * slow moment than a ratio of two medians. Server CPU time per MB (all threads, from /proc) says
- * where a difference comes from. Not a test: it prints figures and ratios. Every wait is bounded;
+ * where a difference comes from. A third row floods a PTY that this process reads itself, with no
+ * server in between: the kernel's PTY is most of a flood's cost, and that row is the ceiling both
+ * servers are measured against. Not a test: it prints figures and ratios. Every wait is bounded;
  * nothing leaves 127.0.0.1.
  *
  * gotty would be the third peer, but it cannot be built here: the Go module proxy answers 403 for
@@ -28,16 +30,18 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import WebSocket from 'ws';
 import { io, type Socket } from 'socket.io-client';
+import { spawn as spawnPty } from '@lydell/node-pty';
 import { freePort } from '../src/sandbox/free-port.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const ECHO_KEYS = 300;
 const ECHO_WARMUP = 20;
-const BULK_RUNS = 9;
+const BULK_RUNS = 15;
 const BULK_COMMAND = 'head -c 20000000 /dev/urandom | base64; echo BENCH-$((40+2))-END\r';
 const BULK_MARKER = 'BENCH-42-END';
 const TIMEOUT_MS = 120_000;
 const TOKEN = 'bench-token';
+const BARE_NAME = 'bare PTY read';
 
 /** What the bench needs from a terminal, whatever its wire protocol. */
 interface Driver {
@@ -184,6 +188,43 @@ async function dojoDriver(home: string): Promise<{ driver: Driver; stop: () => P
     stop: async () => {
       child.kill('SIGTERM');
       await child;
+    },
+  };
+}
+
+/**
+ * The ceiling both servers share: this process reads a bash's PTY itself (node-pty, raw bytes, no
+ * server, no socket, no screen mirror). The kernel's PTY (n_tty hands a reader 4 KiB at most, and
+ * moves data between the two sides in a kernel worker) and the producer cost most of a flood's CPU,
+ * so no bridge can stream faster than this row; how close each server gets says what a bridge costs.
+ */
+function bareDriver(): { driver: Driver; stop: () => Promise<void> } {
+  const pty = spawnPty('/bin/bash', [], {
+    name: 'xterm-256color',
+    cols: 80,
+    rows: 30,
+    cwd: os.tmpdir(),
+    env: { ...process.env, SHELL: '/bin/bash' } as Record<string, string>,
+    encoding: null,
+  });
+  const tracker = new OutputTracker();
+  pty.onData((data: string | Buffer) => {
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    tracker.feed(buf.toString('latin1'), buf.length);
+  });
+  const exited = new Promise<void>((resolve) => pty.onExit(() => resolve()));
+  return {
+    driver: {
+      name: BARE_NAME,
+      roundTrip: (keys) => tracker.next(() => pty.write(keys)),
+      runUntil: (command, marker) => tracker.until(marker, () => pty.write(command)),
+      close: () => undefined,
+      // Its CPU is this process's (the client column); it has no server.
+      pid: undefined,
+    },
+    stop: async () => {
+      pty.kill('SIGHUP');
+      await withTimeout(exited, 5000, 'the bare PTY shell to exit');
     },
   };
 }
@@ -360,6 +401,7 @@ async function main(): Promise<void> {
     const wetty = await wettyDriver();
     if (typeof wetty === 'string') notes.push(`wetty: ${wetty}`);
     else servers.push(wetty);
+    servers.push(bareDriver());
     notes.push(
       'gotty: skipped: the Go module proxy has no build of it here (403 for github.com/sorenisanerd/gotty and github.com/yudai/gotty)',
     );
@@ -381,17 +423,31 @@ async function main(): Promise<void> {
   );
   for (const r of results) {
     console.log(
-      `${r.name.padEnd(14)}${`${r.p50.toFixed(2)} ms`.padStart(10)}${`${r.p95.toFixed(2)} ms`.padStart(10)}${r.mbps.toFixed(1).padStart(10)}${`${r.serverCpu.toFixed(1)} ms/MB`.padStart(12)}${`${r.clientCpu.toFixed(1)} ms/MB`.padStart(12)}  ${r.runs.map((x) => x.toFixed(1)).join(', ')}`,
+      `${r.name.padEnd(14)}${`${r.p50.toFixed(2)} ms`.padStart(10)}${`${r.p95.toFixed(2)} ms`.padStart(10)}${r.mbps.toFixed(1).padStart(10)}${(Number.isNaN(r.serverCpu) ? '-' : `${r.serverCpu.toFixed(1)} ms/MB`).padStart(12)}${`${r.clientCpu.toFixed(1)} ms/MB`.padStart(12)}  ${r.runs.map((x) => x.toFixed(1)).join(', ')}`,
     );
   }
-  const [ours, peer] = results;
+  const [ours] = results;
+  const peer = results.find((r) => r.name.startsWith('wetty'));
+  const ceiling = results.find((r) => r.name === BARE_NAME);
+  /** Median of the per-round ratios a/b (the rounds of two drivers pair up by index). */
+  const pairedRatio = (a: Figures, b: Figures) => {
+    const paired = a.runs.map((x, r) => x / (b.runs[r] ?? NaN)).sort((x, y) => x - y);
+    return { median: paired[Math.floor(paired.length / 2)] ?? NaN, paired };
+  };
   if (ours && peer) {
     const echo = ours.p95 / peer.p95;
     const ofMedians = ours.mbps / peer.mbps;
-    const paired = ours.runs.map((x, r) => x / (peer.runs[r] ?? NaN)).sort((a, b) => a - b);
-    const throughput = paired[Math.floor(paired.length / 2)] ?? NaN;
+    const { median: throughput, paired } = pairedRatio(ours, peer);
     console.log(
       `\nratios vs ${peer.name}: echo p95 ${echo.toFixed(2)} (aim <= 1.00: ${echo <= 1 ? 'met' : 'missed'}), throughput ${throughput.toFixed(2)} (median of ${paired.length} paired rounds, ${paired[0]?.toFixed(2)} to ${paired.at(-1)?.toFixed(2)}; aim >= 1.00, issue 12: ${throughput >= 1 ? 'met' : 'missed'}); ratio of the medians ${ofMedians.toFixed(2)}; server CPU per MB ${(ours.serverCpu / peer.serverCpu).toFixed(2)}`,
+    );
+  }
+  if (ceiling) {
+    const shares = results
+      .filter((r) => r !== ceiling)
+      .map((r) => `${r.name} ${pairedRatio(r, ceiling).median.toFixed(2)}`);
+    console.log(
+      `share of the ${BARE_NAME} throughput (the ceiling: no server, no socket; paired median): ${shares.join(', ')}`,
     );
   }
   for (const n of notes) console.log(n);

@@ -37,8 +37,9 @@ const STREAM_GAP_MS = 10;
 /**
  * How long a stream's output is coalesced before it is sent. bench:terminal (paired rounds against
  * wetty, whose server waits 2 ms too): 4 ms gave 0.90-0.93 of wetty's throughput in three runs at
- * the same CPU per MB, 2 ms 1.03-1.06 in three and 1 ms 1.01-1.03 in two (PTY reads go on while
- * a batch waits, and the PTY was never paused; what the longer wait costs is not established).
+ * the same CPU per MB; 2 ms gave 0.96-1.06 in six runs of 9 rounds and 1.04-1.07 in three of 15;
+ * 1 ms 1.01-1.03 in two (PTY reads go on while a batch waits, and the PTY was never paused; what
+ * the longer wait costs is not established). README "Terminal benchmark" has the figures.
  */
 const STREAM_DELAY_MS = 2;
 /**
