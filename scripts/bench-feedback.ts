@@ -105,6 +105,11 @@ if (values.json) {
       '  points shown as denied that were not',
       (s) => `${pct(s.denials.invented / Math.max(1, s.denials.absent))} (${s.denials.invented}/${s.denials.absent})`,
     ],
+    [
+      '  points made but shown as denied',
+      (s) =>
+        `${pct(s.denials.reversed / Math.max(1, s.hits.truePositive + s.hits.falseNegative))} (${s.denials.reversed}/${s.hits.truePositive + s.hits.falseNegative})`,
+    ],
     ['points given to keyword lists (<= 20 %)', (s) => `${pct(s.lists.share)} (${s.lists.credited}/${s.lists.points})`],
     ['"partly covered" verdicts (of them labelled hit)', (s) => `${s.partial.pairs} (${s.partial.labelledHit})`],
     [

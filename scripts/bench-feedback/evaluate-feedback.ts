@@ -90,6 +90,8 @@ export interface EvalScore {
   /**
    * Points labelled denied: shown as negated / at least not credited. `invented`: points the answer
    * neither makes nor denies that are shown as denied anyway (out of `absent` such points).
+   * `reversed`: points the answer makes (non-list answers) that are shown as denied: the learner is
+   * told they denied what they said.
    */
   denials: {
     total: number;
@@ -98,6 +100,7 @@ export interface EvalScore {
     accuracy: number;
     invented: number;
     absent: number;
+    reversed: number;
   };
   /** Keyword-list answers: points credited out of points asked. */
   lists: { answers: number; points: number; credited: number; share: number };
@@ -121,7 +124,7 @@ export async function scoreEvalSet(
     answers: 0,
     pairs: 0,
     hits: { truePositive: 0, falsePositive: 0, falseNegative: 0, precision: 0, recall: 0 },
-    denials: { total: 0, readAsDenial: 0, notCredited: 0, accuracy: 0, invented: 0, absent: 0 },
+    denials: { total: 0, readAsDenial: 0, notCredited: 0, accuracy: 0, invented: 0, absent: 0, reversed: 0 },
     lists: { answers: 0, points: 0, credited: 0, share: 0 },
     partial: { pairs: 0, labelledHit: 0 },
     star: {
@@ -167,6 +170,7 @@ export async function scoreEvalSet(
             s.partial.pairs++;
             if (expected === 'hit') s.partial.labelledHit++;
           }
+          if (expected === 'hit' && found === 'negated') s.denials.reversed++;
           if (expected === 'hit' && credited) s.hits.truePositive++;
           else if (expected === 'hit') s.hits.falseNegative++;
           else if (credited) s.hits.falsePositive++;

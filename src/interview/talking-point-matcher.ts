@@ -620,6 +620,9 @@ export function matchTalkingPoints(
         idea = undefined;
       }
     }
+    // Only a denial of what the speaker's side did ("we didn't revert") denies the point; one that
+    // says how things work ("so you never have new code talking to an old schema") often makes it.
+    if (idea && !idea.narrated) idea = undefined;
     for (const w of idea?.words ?? []) {
       mentions.set(`${w.start}:${w.end}`, { phrase: w.word, start: w.start, end: w.end, negated: true, named: false, rank: 2 });
     }

@@ -164,3 +164,68 @@ describe('word classes in phrases', () => {
     );
   });
 });
+
+/**
+ * Round four (held-out sets fresh6 and fresh7): a denial in other words counts only when it tells
+ * what the speaker's side did not do or have. Of the nine denials in other words read in those
+ * blind sets, eight were sentences that say how things work and made the point ("so you never have
+ * new code talking to an old schema"); the learner was told they had denied what they said.
+ */
+describe('a denial in other words is a denial only when it tells what was not done', () => {
+  it.each([
+    [
+      'db-migration-presync-hook',
+      'expand-contract',
+      'Add the column first and drop the old one a release later, so you never have new code talking to an old schema.',
+    ],
+    [
+      'secrets-in-gitops',
+      'rotation',
+      'With an external store the value changes in the store and nobody has to open a PR for it.',
+    ],
+    ['terraform-rollback', 'irreversible', 'Reverting gives you a new one, with a new ID and none of the data.'],
+  ])('%s / %s: %j is not read as a denial', async (question, point, answer) => {
+    expect((await statuses(question, answer))[point]).not.toBe('negated');
+  });
+
+  it.each([
+    ['ci-cloud-credentials-oidc', 'plan-vs-apply-role', "And we don't split plan and apply either."],
+    ['argocd-prune-incident', 'git-revert', 'We just never reverted anything; we recreated the objects.'],
+  ])('%s / %s: %j still is', async (question, point, answer) => {
+    expect((await statuses(question, answer))[point]).toBe('negated');
+  });
+});
+
+describe('the reach of "and not" and of "turned X off"', () => {
+  const denied = (text: string) =>
+    analyzer
+      .analyze(text)
+      .words.filter((w) => w.deniedBy.length > 0)
+      .map((w) => w.word);
+
+  it('"a move and not a destroy" denies the destroy only', () => {
+    expect(denied('I add moved blocks and check the plan shows a move and not a destroy.')).toEqual([
+      'not',
+      'a',
+      'destroy',
+    ]);
+  });
+
+  it('"and not" before a verb still denies that verb', () => {
+    expect(denied('We planned it and not applied it.')).toEqual(['it', 'and', 'not', 'applied', 'it']);
+  });
+
+  it('"-force turns those checks off" disables the checks, not -force', () => {
+    const words = denied('The -force flag turns those checks off.');
+    expect(words).toContain('checks');
+    expect(words).not.toContain('force');
+  });
+
+  it('a moved block that shows "a move and not a destroy" makes its point', async () => {
+    const s = await statuses(
+      'moved-blocks-refactor',
+      "I'd add moved blocks from the old address to the new one inside the module, and check the plan shows a move and not a destroy.",
+    );
+    expect(s['moved-block']).toBe('hit');
+  });
+});

@@ -11,8 +11,9 @@
  * A negation word covers its whole clause: the words before it ("locking simply wasn't configured")
  * and after it, lists included. It does not reach back across "that", "whether", "who", "which", "if",
  * "when" ("confirm that no job is running" asserts the confirming). "without", "instead of", "rather
- * than" and "forgot to" cover only what follows them. "not only", "not just" deny nothing. "is off"
- * and "turned X off" deny their clause like "not" does.
+ * than", "forgot to" and a coordinated "and not" ("a move and not a destroy") cover only what follows
+ * them. "not only", "not just" deny nothing. "is off" denies its clause like "not" does; "turned X
+ * off" denies X, not who turned it off.
  */
 import { CLAUSE_WORDS, type AnswerToken } from '../talking-point-matcher/answer-tokens.ts';
 
@@ -172,6 +173,16 @@ function forwardCue(words: readonly Word[], i: number): boolean {
   // "I skipped looking for the cause": what follows was not done.
   if (w === 'skip' || w === 'skipped' || w === 'skipping') return true;
   if ((w === 'not' || w === 'never') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
+  // "check the plan shows a move and not a destroy": a contrast coordinated into the clause denies
+  // only its own noun phrase ("and not applied" is a denied verb: the clause's, as before).
+  if (
+    w === 'not' &&
+    COORDINATORS.has(words[i - 1]?.word ?? '') &&
+    words[i - 1]?.segment === word?.segment &&
+    NOUN_PHRASE.has(words[i + 1]?.pos ?? '')
+  ) {
+    return true;
+  }
   // "a git revert like any other change, nothing special": an aside after a comma, on what follows it only.
   if ((w === 'nothing' || w === 'none') && word?.breakBefore === 'comma' && !isVerb(words[i + 1])) return true;
   // "just reporting, not blocking anything": a contrast after a comma, on what follows it only.
@@ -214,6 +225,17 @@ function isNegation(words: readonly Word[], i: number): boolean {
   return true;
 }
 
+/** In "turned prune off", "switches those checks off": the words between the verb and "off". */
+function turnedOffObject(words: readonly Word[], i: number): { from: number; to: number } | null {
+  const w = words[i];
+  if (w?.word !== 'off') return null;
+  for (const d of [2, 3, 4, 5]) {
+    const verb = words[i - d];
+    if (verb && /^(?:switch|turn)/u.test(verb.word) && verb.segment === w.segment) return { from: i - d + 1, to: i - 1 };
+  }
+  return null;
+}
+
 /** For each word, the indexes of the negation cues that cover it. */
 export function negationScopes(words: readonly Word[], starts: readonly boolean[]): number[][] {
   const covered: number[][] = words.map(() => []);
@@ -232,6 +254,13 @@ export function negationScopes(words: readonly Word[], starts: readonly boolean[
     if (!forward && !isNegation(words, i)) continue;
     let from = i;
     let subordinate = false;
+    // "-force turns those checks off": what stands between the verb and "off" is disabled, not the
+    // subject that disables it.
+    const turnedOff = turnedOffObject(words, i);
+    if (turnedOff) {
+      for (let k = turnedOff.from; k <= turnedOff.to; k++) covered[k]?.push(i);
+      continue;
+    }
     if (!forward) {
       from = clauseStart(i);
       for (let k = i - 1; k >= from; k--) {

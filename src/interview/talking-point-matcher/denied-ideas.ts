@@ -43,6 +43,11 @@ export interface DeniedIdea {
   /** Character span of the denied clause, for the reason line. */
   start: number;
   end: number;
+  /**
+   * Whether it tells what the speaker's side did not do or have (narratedDenial). Only such a
+   * clause is read as denying the point; any may still state a point that is itself a denial.
+   */
+  narrated: boolean;
 }
 
 const STOP_WORDS =
@@ -58,6 +63,58 @@ const NEGATION_NORMS = new Set(
 const PERMITS = new Set(['let', 'allow', 'permit'].map(normalizeWord));
 /** Contrasts, not denials: "a shared state rather than files scattered across laptops". */
 const CONTRASTS = new Set(['rather', 'instead']);
+/** First-person words: a denial told of what the speaker or their team did or has ("we didn't revert"). */
+const FIRST_PERSON = new Set(['i', 'we', 'our', 'us', 'my', 'me']);
+/** Words that may stand between the speaker and the denial: "we did n't", "we had no", "we just never". */
+const BETWEEN = new Set(['AUX', 'PART', 'ADV']);
+const HAVE = new Set(['have', 'has', 'had']);
+/** Cues that are their own subject: "nobody checked the logs", "nothing stopped it". */
+const SUBJECT_CUES = new Set(['nobody', 'nothing', 'none', 'no one']);
+
+/**
+ * Whether the denial tells what the speaker's side did not do or have: a first-person subject right
+ * before the cue ("we didn't revert", "we never found out", "our policies don't block deletes", "we
+ * had no linting step"), or a cue that is its own subject with a past-tense verb ("nobody updated
+ * the code"). Denials that state how things work ("so you never have new code talking to an old
+ * schema", "nobody has to open a PR", "a copy with a different lineage isn't an older copy", "a new
+ * ID and none of the data") often make a point in other words, and were read as denying it: of the
+ * 9 such readings in the blind sets fresh6 and fresh7, 8 were of points the answer made.
+ */
+function narratedDenial(words: readonly AnalysedWord[], cue: number, first: number): boolean {
+  const cueWord = words[cue];
+  if (!cueWord) return false;
+  if (SUBJECT_CUES.has(cueWord.word.toLowerCase())) {
+    // "nobody checked", "nobody ever found out": a verb in the past ("nobody has to", "nobody gets
+    // to" say how things work).
+    let k = cue + 1;
+    while (words[k]?.pos === 'ADV' && k - cue <= 2) k++;
+    const verb = words[k];
+    const form = verb?.word.toLowerCase() ?? '';
+    return (
+      verb !== undefined &&
+      (verb.pos === 'VERB' || verb.pos === 'AUX') &&
+      form !== verb.lemma.toLowerCase() &&
+      !/(?:s|ing)$/u.test(form)
+    );
+  }
+  let k = cue - 1;
+  // "we did n't", "we have never", "we just never", "we had no"; at most one auxiliary, since two
+  // in a row cross a clause ("the first thing I did was n't writing code" is not about what I did).
+  // A cue such as "wasn't" or "don't" is itself an auxiliary.
+  let auxiliaries = /n['’]t$/u.test(cueWord.word) ? 1 : 0;
+  for (let skipped = 0; k >= first && skipped < 2; skipped++, k--) {
+    const w = words[k];
+    if (!w || !(BETWEEN.has(w.pos) || HAVE.has(w.word.toLowerCase()))) break;
+    if (w.pos === 'AUX' || HAVE.has(w.word.toLowerCase())) auxiliaries++;
+    if (auxiliaries > 1) break;
+  }
+  const subject = words[k];
+  if (subject && k >= first && FIRST_PERSON.has(subject.word.toLowerCase())) return true;
+  // "our policies don't", "our environments never": a first-person possessive and its noun.
+  const owner = words[k - 1];
+  return subject?.pos === 'NOUN' && owner !== undefined && k - 1 >= first && FIRST_PERSON.has(owner.word.toLowerCase());
+}
+
 /** The best point must outweigh the runner-up by this much, or the clause names no point. */
 const MARGIN = 0.25;
 
@@ -174,7 +231,13 @@ export function deniedIdeas(
     if (!enough || stated || id === undefined || out.has(id)) continue;
     const first = words[covered[0] ?? cue] ?? cueWord;
     const last = words[covered.at(-1) ?? cue] ?? cueWord;
-    out.set(id, { cue: cueWord, words: own.map((c) => c.word), start: first.start, end: last.end });
+    out.set(id, {
+      cue: cueWord,
+      words: own.map((c) => c.word),
+      start: first.start,
+      end: last.end,
+      narrated: narratedDenial(words, cue, sentence?.first ?? 0),
+    });
   }
   return out;
 }
