@@ -15,9 +15,12 @@
  *   matcher or its phrases) during round 3, run once after round 3's last change, never tuned on:
  *   held out;
  * - test/fixtures/interview-eval-fresh7/: written blind the same way after round 3 (82 answers to 16
- *   questions, 9 of them in no earlier set), run once on round 3's matcher, never tuned on: held out.
+ *   questions, 9 of them in no earlier set), run once on round 3's matcher, never tuned on except
+ *   its six keyword lists (round 3) and its denials in other words (round 4);
+ * - test/fixtures/interview-eval-fresh8/: written blind the same way after round 4 (83 answers to 16
+ *   questions), run once on round 4's matcher, never tuned on: held out.
  *
- * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|all] [-- --verbose] [-- --json]
+ * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|all] [-- --verbose] [-- --json]
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -44,12 +47,13 @@ const sets: Record<string, string> = {
   fresh5: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh5'),
   fresh6: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh6'),
   fresh7: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh7'),
+  fresh8: path.join(repoRoot, 'test', 'fixtures', 'interview-eval-fresh8'),
 };
 const chosen = values.set === 'all' ? Object.keys(sets) : [values.set ?? ''];
 for (const name of chosen) {
   if (!sets[name])
     throw new Error(
-      `expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7 or all, found "${name}"`,
+      `expected --set eval, fresh, fresh2, fresh3, fresh4, fresh5, fresh6, fresh7, fresh8 or all, found "${name}"`,
     );
 }
 

@@ -30,6 +30,7 @@ describe('the feedback evaluation sets', () => {
     'interview-eval-fresh5',
     'interview-eval-fresh6',
     'interview-eval-fresh7',
+    'interview-eval-fresh8',
   ])('%s labels only talking points of its questions, and every behavioural answer has STAR labels', async (set) => {
     const files = await loadEvalSet(path.join(fixtures, set), bank);
     expect(files.length).toBeGreaterThanOrEqual(10);
