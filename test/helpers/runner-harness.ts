@@ -12,6 +12,7 @@ import { createRunnerContext, type RunnerContext } from '../../src/runner/runner
 import { startRunner, type StartedRunner } from '../../src/runner/runner-server.ts';
 import { coreRoutes } from '../../src/runner/api-routes.ts';
 import { sessionRoutes } from '../../src/runner/routes/session-routes.ts';
+import { labRoutes, sandboxAccessFrom } from '../../src/runner/routes/lab-routes.ts';
 import { terminalRoutes } from '../../src/runner/routes/terminal-routes.ts';
 import { labRuntime, type LabRuntime } from '../../src/runner/session-manager/lab-runtime.ts';
 import { repoRoot } from '../../src/shared/paths.ts';
@@ -32,7 +33,15 @@ export interface TestRunner extends AsyncDisposable {
 }
 
 export async function startTestRunner(
-  options: { detachedTtlMs?: number; distDir?: string; labsDir?: string; shell?: string; slowStartMs?: number } = {},
+  options: {
+    detachedTtlMs?: number;
+    distDir?: string;
+    labsDir?: string;
+    shell?: string;
+    slowStartMs?: number;
+    /** Also serve the lab routes (progress, checks, the background re-check). */
+    labRoutes?: boolean;
+  } = {},
 ): Promise<TestRunner> {
   const home = await mkdtemp(path.join(os.tmpdir(), 'dojo-runner-home-'));
   const ctx = createRunnerContext(home, options.labsDir ?? fixtureLabsDir);
@@ -46,7 +55,11 @@ export async function startTestRunner(
     port: 0,
     token: TOKEN,
     distDir: options.distDir ?? path.join(home, 'no-dist'),
-    routes: [...coreRoutes(ctx.labsDir), ...sessionRoutes(runtime.sessions)],
+    routes: [
+      ...coreRoutes(ctx.labsDir),
+      ...sessionRoutes(runtime.sessions),
+      ...(options.labRoutes ? labRoutes(ctx, sandboxAccessFrom(runtime.sessions, runtime.terminals)) : []),
+    ],
     upgrades: terminalRoutes(runtime.terminals, ctx.labsDir),
     onClose: runtime.close,
   });

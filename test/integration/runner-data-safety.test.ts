@@ -2,6 +2,7 @@
  * Issue 12, items 3 and 5, against a real `dojo start` process:
  *
  * - a write-locked database: the background re-check waits, retries and logs; the runner lives;
+ * - a background re-check that outlives its runner's database logs nothing (it has nowhere to go);
  * - a corrupt database: `dojo start` names the file, what it found and the fix, after reaping;
  * - a 500 always logs its cause (no DEBUG needed);
  * - revealing a solution is a POST with the Origin check, never a GET;
@@ -9,7 +10,7 @@
  * - DOJO_HOME is 0700 and the runner's data files 0600 under umask 022.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { execa } from 'execa';
@@ -18,6 +19,7 @@ import { processInfo } from '../../src/sandbox/process-table.ts';
 import { workspaceDir } from '../../src/shared/paths.ts';
 import { RECORDING_MAX_BYTES } from '../../src/shared/interview-api.ts';
 import { startDojo, tempHome, type DojoProcess } from '../helpers/dojo-process.ts';
+import { startTestRunner, TOKEN } from '../helpers/runner-harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -80,6 +82,48 @@ describe('database trouble (item 3)', () => {
     controller.abort();
     await reading;
     expect(await dojo.terminate()).toBe(0);
+  });
+
+  it('logs nothing for a background re-check cut short by the runner closing its database', async () => {
+    // The runner in this process, as the e2e suite and `npm run dev` embed it: the process outlives
+    // the database. CI's e2e run printed "background re-check of terraform-state failed: Error:
+    // database is not open" for a check that finished after its runner had closed.
+    const r = await startTestRunner({ labRoutes: true });
+    cleanups.push(async () => rm(r.home, { recursive: true, force: true }));
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((...args: unknown[]) => {
+      errors.push(args.map(String).join(' '));
+    });
+    cleanups.push(async () => spy.mockRestore());
+    const headers = { Authorization: `Bearer ${TOKEN}`, Origin: r.runner.origin };
+    const base = `${r.runner.origin}/api/labs/sleepy-lab`;
+    expect((await fetch(`${base}/session`, { method: 'POST', headers })).status).toBe(202);
+    await vi.waitFor(
+      async () =>
+        expect(((await (await fetch(`${base}/session`, { headers })).json()) as { state: string }).state).toBe(
+          'running',
+        ),
+      { timeout: 20_000 },
+    );
+    const controller = new AbortController();
+    await fetch(`${base}/watch`, { headers, signal: controller.signal });
+    // Another process holds the write lock: the re-check's result waits to be saved (0.5 s, then retries).
+    const locker = new DatabaseSync(path.join(r.home, 'dojo.sqlite'));
+    locker.exec('PRAGMA busy_timeout = 0; BEGIN IMMEDIATE');
+    cleanups.push(async () => {
+      locker.exec('ROLLBACK');
+      locker.close();
+    });
+    await writeFile(path.join(workspaceDir(r.home, 'sleepy-lab'), 'main.tf'), '# saved by the learner\n');
+    await vi.waitFor(() => expect(errors.join('\n')).toMatch(/database is locked by another process; trying again/), {
+      timeout: 20_000,
+    });
+    controller.abort();
+    await r.runner.close();
+    r.ctx.db.close();
+    // The retry comes due after the database closed.
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(errors.join('\n')).not.toMatch(/background re-check of sleepy-lab failed/);
   });
 
   it('refuses a corrupt database naming the file, what was found and the fix, and still reaps leftovers', async () => {

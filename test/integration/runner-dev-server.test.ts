@@ -42,6 +42,10 @@ function startDev() {
         DOJO_TOKEN: TOKEN,
         ASTRO_TELEMETRY_DISABLED: '1',
         SHELL: '/bin/bash',
+        // The lab shell runs this machine's ~/.bashrc, whose `pyenv init` waits up to 60 s for a rehash
+        // lock that a shell killed mid-start elsewhere in the suite can leave behind; .ci/run bounds that
+        // wait (PYENV_REHASH_TIMEOUT), and this test's shell must get the bound too (ci20 failed without it).
+        ...(process.env['PYENV_REHASH_TIMEOUT'] ? { PYENV_REHASH_TIMEOUT: process.env['PYENV_REHASH_TIMEOUT'] } : {}),
       },
       all: true,
       buffer: false,

@@ -159,7 +159,13 @@ export function labRoutes(ctx: RunnerContext, sandboxes: SandboxAccess, watcher 
               );
               if (!res.destroyed) res.write(`event: check\ndata: ${JSON.stringify(result)}\n\n`);
             })
-            .catch((err: unknown) => logRunnerError(`background re-check of ${l.id} failed`, err))
+            .catch((err: unknown) => {
+              // The runner closed its database while this check ran (it is stopping, or an embedding
+              // process such as `npm run dev` restarted it): the result has nowhere to go, and the
+              // next runner re-checks on load. Not a failure worth an error on the console.
+              if (!ctx.db.isOpen) return;
+              logRunnerError(`background re-check of ${l.id} failed`, err);
+            })
             .finally(() => {
               running = false;
             });
