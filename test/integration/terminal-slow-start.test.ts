@@ -4,7 +4,7 @@
  * Real runner, real PTY; the "shell" is a script that sleeps before it execs bash, as a slow
  * ~/.bashrc would.
  */
-import { chmod, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, rm, utimes, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,8 +12,13 @@ import type { ServerMessage } from '../../src/shared/terminal-protocol.ts';
 import { startTestRunner } from '../helpers/runner-harness.ts';
 
 let dir: string;
+const pyenvRoot = process.env['PYENV_ROOT'];
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'dojo-slow-shell-'));
+  // The shells' environment comes from this process: a pyenv of its own, so that this machine's
+  // pyenv (and a stale lock it may have) does not change the notice.
+  process.env['PYENV_ROOT'] = path.join(dir, 'pyenv');
+  await mkdir(path.join(dir, 'pyenv', 'shims'), { recursive: true });
   // --norc: the machine's own ~/.bashrc must not decide how fast the "fast" shell is.
   await writeFile(path.join(dir, 'slow-bash'), '#!/bin/sh\nsleep 2\nexec /bin/bash --norc -i\n');
   await writeFile(path.join(dir, 'fast-bash'), '#!/bin/sh\nexec /bin/bash --norc -i\n');
@@ -21,6 +26,8 @@ beforeAll(async () => {
   await chmod(path.join(dir, 'fast-bash'), 0o755);
 });
 afterAll(async () => {
+  if (pyenvRoot === undefined) delete process.env['PYENV_ROOT'];
+  else process.env['PYENV_ROOT'] = pyenvRoot;
   await rm(dir, { recursive: true, force: true });
 });
 
@@ -49,6 +56,26 @@ describe('a shell that is slow to start', () => {
         expect.stringMatching(/^The shell took ([2-9]|\d\d+)\.\d s to start: its start-up files are slow/),
       );
     await term.close();
+  });
+
+  it('names a stale pyenv rehash lock as the likely cause, with the command that removes it', async () => {
+    const lock = path.join(dir, 'pyenv', 'shims', '.pyenv-shim');
+    await writeFile(lock, '');
+    const when = new Date(Date.now() - 20 * 60_000);
+    await utimes(lock, when, when);
+    try {
+      await using t = await startTestRunner({ shell: path.join(dir, 'slow-bash'), slowStartMs: 300 });
+      const term = await t.terminal('sleepy-lab');
+      await term.attached;
+      await expect
+        .poll(() => notices(term.messages), { timeout: 5000 })
+        .toContainEqual(
+          `No prompt after 0 s: slow-bash is still running its start-up files (~/.slow-bashrc and what it sources). pyenv's rehash lock ${lock} was left 20 min ago, and pyenv waits up to 60 s for it at every shell start. If no \`pyenv rehash\` is running, delete it: rm ${lock}`,
+        );
+      await term.close();
+    } finally {
+      await rm(lock, { force: true });
+    }
   });
 
   it('repeats the notice to a page that attaches while the shell is still silent', async () => {

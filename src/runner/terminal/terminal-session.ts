@@ -29,6 +29,7 @@ import { closeReason } from './close-reason.ts';
 import { setCloseOnExec, setNonBlocking } from './close-on-exec.ts';
 import { PtyInput } from './pty-input.ts';
 import { ScreenMirror } from './screen-mirror.ts';
+import { slowStartCause } from './slow-start-cause.ts';
 const debug = createDebug('dojo:runner:pty');
 /** DEBUG=dojo:runner:flow prints each shell's flow-control counts every 2 s (a stall shows here). */
 const debugFlow = createDebug('dojo:runner:flow');
@@ -109,6 +110,8 @@ export class TerminalSession {
   private inputSinceFlush = false;
   private exitInfo: { code: number; signal?: number } | null = null;
   private readonly shell: string;
+  /** The shell's environment: where its start-up files look (HOME, PYENV_ROOT). */
+  private readonly shellEnv: Readonly<Record<string, string>>;
   private readonly startedAt = performance.now();
   /** Whether the shell has printed anything yet (its prompt, or its rc files' output). */
   private spoke = false;
@@ -127,6 +130,7 @@ export class TerminalSession {
     this.onExit = options.onExit;
     this.scrollback = options.scrollback ?? 5000;
     this.shell = options.shell;
+    this.shellEnv = options.env;
     this.exited = new Promise((resolve) => {
       this.resolveExited = resolve;
     });
@@ -210,7 +214,8 @@ export class TerminalSession {
     this.slowStartTimer = null;
     if (this.spoke || this.exitInfo) return;
     const name = this.shell.split('/').pop() ?? this.shell;
-    this.slowStartNotice = `No prompt after ${Math.round(ms / 1000)} s: ${name} is still running its start-up files (~/.${name}rc and what it sources). Once it is up, \`time ${name} -ic exit\` shows how long they take.`;
+    const cause = slowStartCause(this.shellEnv);
+    this.slowStartNotice = `No prompt after ${Math.round(ms / 1000)} s: ${name} is still running its start-up files (~/.${name}rc and what it sources). ${cause ?? `Once it is up, \`time ${name} -ic exit\` shows how long they take.`}`;
     this.notice(this.slowStartNotice);
   }
 
