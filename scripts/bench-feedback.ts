@@ -22,11 +22,9 @@
  *
  * Usage: npm run bench:feedback [-- --set eval|fresh|fresh2|fresh3|fresh4|fresh5|fresh6|fresh7|fresh8|all] [-- --verbose] [-- --json]
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadInterviewEntry } from '../src/interview/load-interview-entry.ts';
-import type { InterviewEntry } from '../src/shared/interview-entry.ts';
+import { loadInterviewBank } from '../src/interview/load-interview-entry.ts';
 import { interviewDir, repoRoot } from '../src/shared/paths.ts';
 import { loadEvalSet, scoreEvalSet, type EvalScore } from './bench-feedback/evaluate-feedback.ts';
 
@@ -57,12 +55,7 @@ for (const name of chosen) {
     );
 }
 
-const bank = new Map<string, InterviewEntry>();
-for (const f of readdirSync(interviewDir).filter((x) => x.endsWith('.yaml'))) {
-  const id = f.replace(/\.yaml$/, '');
-  const entry = await loadInterviewEntry(interviewDir, id);
-  if (entry) bank.set(id, entry);
-}
+const bank = await loadInterviewBank(interviewDir);
 
 const pct = (x: number) => `${(100 * x).toFixed(1)} %`;
 const quantile = (xs: readonly number[], p: number) => {

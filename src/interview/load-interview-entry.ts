@@ -3,7 +3,7 @@
  * through the same schema the site build uses: an entry the build accepted is one the runner can
  * grade against. The folder follows DOJO_INTERVIEW_DIR like the content collection does.
  */
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { interviewEntrySchema, type InterviewEntry } from '../shared/interview-entry.ts';
@@ -33,4 +33,15 @@ export async function loadInterviewEntry(dir: string, id: string): Promise<Inter
     throw new ValidationError(shown, [`(file): the YAML does not parse: ${(err as Error).message}`]);
   }
   return parseWithFriendlyErrors(interviewEntrySchema, data, shown);
+}
+
+/** Every entry of the bank folder by id (file name without `.yaml`), in file-name order. */
+export async function loadInterviewBank(dir: string): Promise<Map<string, InterviewEntry>> {
+  const bank = new Map<string, InterviewEntry>();
+  for (const f of (await readdir(dir)).filter((x) => x.endsWith('.yaml')).sort()) {
+    const id = f.replace(/\.yaml$/, '');
+    const entry = await loadInterviewEntry(dir, id);
+    if (entry) bank.set(id, entry);
+  }
+  return bank;
 }

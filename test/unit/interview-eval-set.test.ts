@@ -4,20 +4,13 @@
  * issue 14 on the set it was tuned on. The held-out sets are only measured by the benchmark: asserting
  * on them here would invite tuning to them.
  */
-import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadInterviewEntry } from '../../src/interview/load-interview-entry.ts';
-import type { InterviewEntry } from '../../src/shared/interview-entry.ts';
+import { loadInterviewBank } from '../../src/interview/load-interview-entry.ts';
 import { interviewDir, repoRoot } from '../../src/shared/paths.ts';
 import { loadEvalSet, scoreEvalSet } from '../../scripts/bench-feedback/evaluate-feedback.ts';
 
-const bank = new Map<string, InterviewEntry>();
-for (const f of readdirSync(interviewDir).filter((x) => x.endsWith('.yaml'))) {
-  const id = f.replace(/\.yaml$/, '');
-  const entry = await loadInterviewEntry(interviewDir, id);
-  if (entry) bank.set(id, entry);
-}
+const bank = await loadInterviewBank(interviewDir);
 const fixtures = path.join(repoRoot, 'test', 'fixtures');
 
 describe('the feedback evaluation sets', () => {

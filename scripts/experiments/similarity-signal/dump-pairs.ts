@@ -7,20 +7,14 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { answerFeedback } from '../../../src/interview/answer-feedback.ts';
-import { loadInterviewEntry } from '../../../src/interview/load-interview-entry.ts';
-import type { InterviewEntry } from '../../../src/shared/interview-entry.ts';
+import { loadInterviewBank } from '../../../src/interview/load-interview-entry.ts';
 import { interviewDir, repoRoot } from '../../../src/shared/paths.ts';
 import { loadEvalSet } from '../../bench-feedback/evaluate-feedback.ts';
 
 const out = process.argv[2];
 if (!out) throw new Error('expected the output path as the first argument, found none');
 
-const bank = new Map<string, InterviewEntry>();
-for (const f of readdirSync(interviewDir).filter((x) => x.endsWith('.yaml'))) {
-  const id = f.replace(/\.yaml$/, '');
-  const entry = await loadInterviewEntry(interviewDir, id);
-  if (entry) bank.set(id, entry);
-}
+const bank = await loadInterviewBank(interviewDir);
 
 const fixtures = path.join(repoRoot, 'test', 'fixtures');
 const sets = readdirSync(fixtures)
