@@ -316,8 +316,38 @@ GT="$SHARED/gitea"   # shared like process-cluster; .toolchain/gitea links to it
 GT_SRC="$ROOT/scripts/gitea"
 gt_ldflags="-s -w -X \"main.Version=$GITEA_VERSION\""
 gt_stamp="$(cat "$GT_SRC/go.mod" "$GT_SRC/go.sum" | sha256sum | cut -c1-16) $gt_ldflags pnpm $GITEA_PNPM_VERSION"
+# The web frontend, built from the module's pnpm lockfile into $GT/share/public/assets. Its log lives
+# with the shared build, not in this checkout, so a later checkout that finds the build cached can
+# name it; a failed build is retried by the next run (a registry hiccup must not cost the UI for good).
+gitea_web() {
+  local src web t
+  src="$(cd "$GT_SRC" && GOFLAGS=-mod=readonly go list -m -f '{{.Dir}}' gitea.dev)"
+  t=$EPOCHREALTIME
+  web="$TC/build/gitea-web"
+  rm -rf "$web" && mkdir -p "$TC/build" && cp -r "$src" "$web" && chmod -R u+w "$web"
+  if [ ! -x "$TC/pnpm/node_modules/.bin/pnpm" ] || [ "$("$TC/pnpm/node_modules/.bin/pnpm" --version 2>/dev/null)" != "$GITEA_PNPM_VERSION" ]; then
+    npm install --silent --no-audit --no-fund --prefix "$TC/pnpm" "pnpm@$GITEA_PNPM_VERSION" >/dev/null
+  fi
+  # `pnpm exec` re-runs `pnpm install` by name: its own bin/ must be on PATH.
+  if (cd "$web" && export PATH="$TC/pnpm/node_modules/.bin:$PATH" && CI=true pnpm install --frozen-lockfile >"$GT/web-build.log" 2>&1 &&
+      NODE_ENV=production pnpm exec vite build --logLevel warn >>"$GT/web-build.log" 2>&1); then
+    rm -rf "$GT/share/public/assets" && cp -r "$web/public/assets" "$GT/share/public/assets"
+    echo "web UI built from the module's pnpm lockfile ($(du -sh "$GT/share/public/assets" | cut -f1) of assets)" >"$GT/web"
+  else
+    echo "no web UI: the frontend build failed, see $GT/web-build.log (API only; the lab page shows pull requests)" >"$GT/web"
+    tail -5 "$GT/web-build.log" >&2 || true
+  fi
+  rm -rf "$web"
+  printf '    %s (%ss)\n' "$(cat "$GT/web")" "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
+}
 if [ -x "$GT/bin/gitea" ] && [ -f "$GT/stamp" ] && [ "$(cat "$GT/stamp")" = "$gt_stamp" ]; then
-  phase_end "cached Gitea $GITEA_VERSION ($(cat "$GT/web" 2>/dev/null || echo 'web UI unknown'))"
+  if grep -q '^no web UI' "$GT/web" 2>/dev/null; then
+    echo "    cached, but its web frontend did not build last time: trying again"
+    gitea_web
+    phase_end "cached Gitea $GITEA_VERSION, frontend rebuilt ($(cat "$GT/web"))"
+  else
+    phase_end "cached Gitea $GITEA_VERSION ($(cat "$GT/web" 2>/dev/null || echo 'web UI unknown'))"
+  fi
 else
   rm -f "$GT/stamp"
   mkdir -p "$GT/bin"
@@ -335,24 +365,8 @@ else
     rm -rf "$GT/share" && mkdir -p "$GT/share"
     cp -r "$src/templates" "$src/options" "$src/public" "$GT/share/"
     chmod -R u+w "$GT/share"
-    t=$EPOCHREALTIME
-    web="$TC/build/gitea-web"
-    rm -rf "$web" && cp -r "$src" "$web" && chmod -R u+w "$web"
-    if [ ! -x "$TC/pnpm/node_modules/.bin/pnpm" ] || [ "$("$TC/pnpm/node_modules/.bin/pnpm" --version 2>/dev/null)" != "$GITEA_PNPM_VERSION" ]; then
-      npm install --silent --no-audit --no-fund --prefix "$TC/pnpm" "pnpm@$GITEA_PNPM_VERSION" >/dev/null
-    fi
-    # `pnpm exec` re-runs `pnpm install` by name: its own bin/ must be on PATH.
-    if (cd "$web" && export PATH="$TC/pnpm/node_modules/.bin:$PATH" && CI=true pnpm install --frozen-lockfile --silent >/dev/null &&
-        NODE_ENV=production pnpm exec vite build --logLevel warn >"$TC/build/gitea-web.log" 2>&1); then
-      rm -rf "$GT/share/public/assets" && cp -r "$web/public/assets" "$GT/share/public/assets"
-      echo "web UI built from the module's pnpm lockfile ($(du -sh "$GT/share/public/assets" | cut -f1) of assets)" >"$GT/web"
-    else
-      echo "no web UI: the frontend build failed, see $TC/build/gitea-web.log (API only; the lab page shows pull requests)" >"$GT/web"
-      tail -5 "$TC/build/gitea-web.log" >&2 || true
-    fi
-    rm -rf "$web"
-    printf '    %s (%ss)\n' "$(cat "$GT/web")" "$(awk -v a="$t" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", b-a}')"
   )
+  gitea_web
   echo "$gt_stamp" >"$GT/stamp"
   phase_end "built Gitea $("$GT/bin/gitea" --version | sed 's/ built with.*//') into $GT ($(du -sh "$GT" | cut -f1))"
 fi
