@@ -25,7 +25,7 @@ import type { TalkingPoint } from '../shared/interview-entry.ts';
 import type { AnalysedWord, AnswerAnalysis } from './answer-analysis.ts';
 import { answerTokens, normalizeWord } from './talking-point-matcher/answer-tokens.ts';
 import { canonicalTokens } from './talking-point-matcher/synonyms.ts';
-import { deniedIdeas, type DeniedIdea } from './talking-point-matcher/denied-ideas.ts';
+import { deniedIdeas, FIRST_PERSON, type DeniedIdea } from './talking-point-matcher/denied-ideas.ts';
 import { wordClasses } from './talking-point-matcher/word-classes.ts';
 
 /** Words of a phrase may be spread over its own length plus this many other words. */
@@ -265,8 +265,7 @@ interface Found {
   asserts: AnalysedWord[];
 }
 
-/** Words that make a clause someone's denial of what they did ("we didn't", "I never", "our team has no"). */
-const FIRST_PERSON = new Set(['i', 'we', 'me', 'us', 'my', 'our', 'ours', 'myself', 'ourselves']);
+/** With FIRST_PERSON (denied-ideas.ts), words that make a clause someone's denial of what they did ("we didn't", "I never", "our team has no"). */
 const NEGATION_WORDS = new Set(['not', 'no', 'never', 'nothing', 'nobody', 'none', 'cannot', 'without', 'neither', 'nor']);
 
 /** Words that deny by themselves: "immutable" is "cannot be changed", "irreversible" "cannot be undone". */

@@ -12,7 +12,11 @@ import { interviewDir, repoRoot } from '../../../src/shared/paths.ts';
 import { loadEvalSet } from '../../bench-feedback/evaluate-feedback.ts';
 
 const out = process.argv[2];
-if (!out) throw new Error('expected the output path as the first argument, found none');
+if (!out) {
+  throw new Error(
+    'expected the output path as the first argument, found none. Fix: node scripts/experiments/similarity-signal/dump-pairs.ts /tmp/pairs.json',
+  );
+}
 
 const bank = await loadInterviewBank(interviewDir);
 

@@ -64,7 +64,7 @@ const PERMITS = new Set(['let', 'allow', 'permit'].map(normalizeWord));
 /** Contrasts, not denials: "a shared state rather than files scattered across laptops". */
 const CONTRASTS = new Set(['rather', 'instead']);
 /** First-person words: a denial told of what the speaker or their team did or has ("we didn't revert"). */
-const FIRST_PERSON = new Set(['i', 'we', 'our', 'us', 'my', 'me']);
+export const FIRST_PERSON: ReadonlySet<string> = new Set(['i', 'we', 'me', 'us', 'my', 'our', 'ours', 'myself', 'ourselves']);
 /** Words that may stand between the speaker and the denial: "we did n't", "we had no", "we just never". */
 const BETWEEN = new Set(['AUX', 'PART', 'ADV']);
 const HAVE = new Set(['have', 'has', 'had']);
